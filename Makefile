@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+FLASK   := FLASK_APP=wsgi $(VENV)/bin/flask
+STAMP   := $(VENV)/.installed
+DEMO_RESPONSES ?= 600
+
+.PHONY: run test install lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo --responses $(DEMO_RESPONSES)
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install
+	$(PYTHON) benchmarks/bench_submit.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

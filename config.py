@@ -1,0 +1,69 @@
+"""Configuration classes, chosen by ``create_app`` or the ``SURVEY_CONFIG`` environment variable.
+
+Everything that differs between a laptop, CI and production comes from environment variables here,
+so that the code itself never branches on where it runs.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'surveys.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A body larger than this cannot be a questionnaire page; refuse it before parsing (P-04).
+    MAX_CONTENT_LENGTH = 64 * 1024
+    # A pupil interrupted for a lesson must not lose their page to an expired token (P-05).
+    WTF_CSRF_TIME_LIMIT = int(timedelta(hours=12).total_seconds())
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Failed code entries only: a school of 1,500 pupils behind one IP never meets these (P-14).
+    CODE_FAILURES_PER_SESSION = "10 per minute"
+    CODE_FAILURES_PER_IP = "100 per 10 minutes"
+    # Public open-link submissions per IP (P-38); school traffic uses class codes and is exempt.
+    PUBLIC_SUBMITS_PER_IP = "6 per minute"
+    # A respondent idle this long loses the draft so that the next person on the device starts clean.
+    RESPONDENT_IDLE_SECONDS = 15 * 60
+    FREE_TEXT_MAX_CHARS = 1000
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"  # noqa: S105  (tests only)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with a development secret or the embedded database (DESIGN §9)."""
+        secret = os.environ.get("SECRET_KEY", "")
+        if len(secret) < 32:
+            raise RuntimeError("ProductionConfig needs SECRET_KEY of at least 32 characters")
+        if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+            raise RuntimeError("ProductionConfig needs DATABASE_URL pointing at PostgreSQL")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

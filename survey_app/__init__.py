@@ -1,0 +1,60 @@
+"""Application factory: configuration, extensions, blueprints, error handlers and CLI. No I/O."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, Config, ProductionConfig
+from survey_app.extensions import csrf, db, limiter, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(config: type[Config] | None = None, **overrides: object) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    _configure(app, config, overrides)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_handlers(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app: Flask, config: type[Config] | None, overrides: dict[str, object]) -> None:
+    config = config or CONFIGS[os.environ.get("SURVEY_CONFIG", "development")]
+    if issubclass(config, ProductionConfig):
+        config.check()
+    app.config.from_object(config)
+    app.config.update(overrides)
+    # Keep non-Latin free text compact in the session cookie (UTF-8 instead of \u escapes).
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+
+def _init_extensions(app: Flask) -> None:
+    import survey_app.models  # noqa: F401  (register every table with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from survey_app.respond import bp as respond_bp
+
+    app.register_blueprint(respond_bp)
+
+
+def _register_handlers(app: Flask) -> None:
+    from survey_app import errors, security
+
+    errors.register(app)
+    security.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from survey_app import cli
+
+    cli.register(app)

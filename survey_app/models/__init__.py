@@ -1,0 +1,40 @@
+"""All models, imported here so that Alembic and ``db.create_all`` see every table."""
+
+from survey_app.models.audit import AuditEvent
+from survey_app.models.population import PopulationMargin
+from survey_app.models.questionnaire import (
+    Audience,
+    Indicator,
+    Option,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireVersion,
+)
+from survey_app.models.response import Answer, Response
+from survey_app.models.school import Borough, School
+from survey_app.models.staff import Role, StaffUser
+from survey_app.models.wave import AccessCode, CodeKind, Wave, WaveSchool, WaveState
+
+__all__ = [
+    "AccessCode",
+    "Answer",
+    "Audience",
+    "AuditEvent",
+    "Borough",
+    "CodeKind",
+    "Indicator",
+    "Option",
+    "PopulationMargin",
+    "Question",
+    "QuestionKind",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Response",
+    "Role",
+    "School",
+    "StaffUser",
+    "Wave",
+    "WaveSchool",
+    "WaveState",
+]

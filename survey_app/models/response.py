@@ -1,0 +1,44 @@
+"""Responses and their answers.
+
+Deliberately minimal (SECURITY P-06 to P-08): no IP address, user agent, session or access code,
+and the submission time only to the day. The primary key is the random UUID made when the
+respondent started, which is also the idempotency key that makes a resubmission a no-op.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import db
+
+
+class Response(db.Model):
+    submission_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    completed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    answers: Mapped[list[Answer]] = relationship(back_populates="response")
+
+
+class Answer(db.Model):
+    __table_args__ = (
+        CheckConstraint(
+            "(option_code IS NULL) <> (text_value IS NULL)", name="one_kind_of_value"
+        ),
+    )
+
+    response_uuid: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("response.submission_uuid", ondelete="CASCADE"), primary_key=True
+    )
+    question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    option_code: Mapped[str | None] = mapped_column(String(40))
+    text_value: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")

@@ -1,0 +1,33 @@
+"""Where a respondent goes next: routing over the question list, and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from survey_app.models import QuestionnaireVersion
+from survey_app.services.responses import applicable_questions
+
+
+def route(version: QuestionnaireVersion, answers: Mapping[str, str]) -> list[str]:
+    """Keys of the questions this respondent is asked, in order."""
+    return [q.key for q in applicable_questions(version, answers)]
+
+
+def following(keys: list[str], key: str) -> str | None:
+    index = keys.index(key)
+    return keys[index + 1] if index + 1 < len(keys) else None
+
+
+def preceding(keys: list[str], key: str) -> str | None:
+    index = keys.index(key)
+    return keys[index - 1] if index > 0 else None
+
+
+def progress(version: QuestionnaireVersion, answers: Mapping[str, str], key: str
+             ) -> tuple[int, int]:
+    """("Question n of total"): questions that hang on a not-yet-given answer still count, so
+    the total does not jump up part-way through."""
+    keys = route(version, answers)
+    pending = [q for q in version.questions
+               if q.key not in keys and q.condition and q.condition["question"] not in answers]
+    return keys.index(key) + 1, len(keys) + len(pending)

@@ -1,0 +1,260 @@
+"""Respondent pages. Thin: state lives in ``draft``, rules in ``services``."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from survey_app.exceptions import AccessCodeError
+from survey_app.extensions import db, limiter
+from survey_app.models import CodeKind, Wave
+from survey_app.models.questionnaire import localised
+from survey_app.respond import bp
+from survey_app.respond.draft import (
+    Draft,
+    Kiosk,
+    current_draft,
+    current_kiosk,
+    discard_draft,
+    open_kiosk,
+    save_draft,
+)
+from survey_app.respond.forms import CodeForm, EmptyForm, SubmitForm, question_form
+from survey_app.respond.navigation import following, preceding, progress, route
+from survey_app.services.access_codes import find_usable
+from survey_app.services.builtin import read_builtin
+from survey_app.services.responses import Submission, load_version, response_exists, store_response
+
+ETHNICITY_HEADINGS: dict[str, str] = read_builtin("ethnicity")["headings"]
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "bn": "বাংলা", "ur": "اردو",
+                  "so": "Soomaali", "ar": "العربية", "tr": "Türkçe", "ro": "Română", "es": "Español"}
+
+
+def _config(name: str):
+    return lambda: current_app.config[name]
+
+
+def _session_key() -> str:
+    return "session:" + session.setdefault("limit_key", secrets.token_hex(8))
+
+
+def _code_refused(response) -> bool:
+    return response.status_code == 400
+
+
+def _draft_or_restart() -> Draft:
+    draft, timed_out = current_draft(current_app.config["RESPONDENT_IDLE_SECONDS"])
+    if draft is None:
+        if timed_out:
+            flash("We cleared the answers on this device because nobody used it for a while.")
+        abort(redirect(url_for(".start")))
+    return draft
+
+
+def _begin(wave: Wave, school_id: int | None, code_id: int | None) -> None:
+    language = wave.version.languages[0]
+    save_draft(Draft(wave_id=wave.id, version_id=wave.version_id, school_id=school_id,
+                     code_id=code_id, language=language))
+
+
+@bp.get("/")
+def start():
+    current_draft(current_app.config["RESPONDENT_IDLE_SECONDS"])
+    return render_template("respond/start.html", form=CodeForm(), action=EmptyForm(),
+                           kiosk=current_kiosk())
+
+
+@bp.post("/code")
+@limiter.limit(_config("CODE_FAILURES_PER_SESSION"), key_func=_session_key,
+               deduct_when=_code_refused)
+@limiter.limit(_config("CODE_FAILURES_PER_IP"), deduct_when=_code_refused)
+def enter_code():
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            code = find_usable(form.code.data)
+        except AccessCodeError as error:
+            form.code.errors = [error.message]
+        else:
+            if code.kind is CodeKind.CLASS:
+                place = f"{code.school.name}, {code.class_label or 'class'}"
+                open_kiosk(Kiosk(code.wave_id, code.school_id, code.id, place))
+                return redirect(url_for(".start"), 303)
+            _begin(code.wave, None, code.id)
+            return redirect(url_for(".privacy"), 303)
+    return render_template("respond/start.html", form=form, action=EmptyForm(),
+                           kiosk=current_kiosk()), 400
+
+
+@bp.post("/next")
+def next_pupil():
+    """Starts a fresh draft for the next pupil on a kiosk device."""
+    kiosk = current_kiosk()
+    if not EmptyForm().validate_on_submit() or kiosk is None:
+        return redirect(url_for(".start"), 303)
+    wave = db.session.get(Wave, kiosk.wave_id)
+    reason = wave.not_accepting_reason() if wave else "This survey is no longer available."
+    if reason:
+        flash(reason)
+        return redirect(url_for(".start"), 303)
+    discard_draft()
+    _begin(wave, kiosk.school_id, kiosk.code_id)
+    return redirect(url_for(".privacy"), 303)
+
+
+@bp.post("/finish")
+def finish():
+    """'Finished' or the idle timer: forget this person's answers, keep the class session."""
+    EmptyForm().validate_on_submit()
+    discard_draft()
+    return redirect(url_for(".start"), 303)
+
+
+@bp.post("/kiosk/end")
+def end_kiosk():
+    if EmptyForm().validate_on_submit():
+        session.clear()
+    return redirect(url_for(".start"), 303)
+
+
+@bp.route("/public/<slug>", methods=["GET", "POST"])
+def open_link(slug: str):
+    wave = db.session.scalar(select(Wave).where(Wave.slug == slug, Wave.open_link.is_(True)))
+    if wave is None:
+        abort(404)
+    reason = wave.not_accepting_reason()
+    form = EmptyForm()
+    if reason is None and form.validate_on_submit():
+        _begin(wave, None, None)
+        return redirect(url_for(".privacy"), 303)
+    return render_template("respond/open_link.html", wave=wave, reason=reason, form=form)
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+def privacy():
+    draft = _draft_or_restart()
+    form = EmptyForm()
+    if form.validate_on_submit():
+        draft.assented = True
+        save_draft(draft)
+        version = load_version(draft.version_id)
+        return redirect(url_for(".question", key=route(version, draft.answers)[0]), 303)
+    return render_template("respond/privacy.html", form=form, draft=draft,
+                           kiosk=current_kiosk())
+
+
+@bp.route("/q/<key>", methods=["GET", "POST"])
+def question(key: str):
+    draft = _draft_or_restart()
+    if not draft.assented:
+        return redirect(url_for(".privacy"))
+    version = load_version(draft.version_id)
+    keys = route(version, draft.answers)
+    if key not in keys:
+        abort(404)
+    item = version.question(key)
+    max_text = current_app.config["FREE_TEXT_MAX_CHARS"]
+    form = question_form(item, draft.language, max_text, draft.answers.get(key),
+                         request.form if request.method == "POST" else None)
+    if form.validate_on_submit():
+        if form.answer.data:
+            draft.answers[key] = form.answer.data
+        else:
+            draft.answers.pop(key, None)
+        save_draft(draft)
+        keys = route(version, draft.answers)
+        after = following(keys, key)
+        return redirect(url_for(".question", key=after) if after else url_for(".review"), 303)
+    back = preceding(keys, key)
+    number, total = progress(version, draft.answers, key)
+    return render_template(
+        "respond/question.html", question=item, form=form, draft=draft, version=version,
+        number=number, total=total,
+        back_url=url_for(".question", key=back) if back else url_for(".privacy"),
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/send")
+def review():
+    draft = _draft_or_restart()
+    version = load_version(draft.version_id)
+    keys = route(version, draft.answers)
+    return render_template("respond/review.html", draft=draft, total=len(keys),
+                           answered=sum(k in draft.answers for k in keys), back_key=keys[-1],
+                           form=SubmitForm(submission_uuid=draft.submission_uuid))
+
+
+def _open_link_submission() -> bool:
+    draft = session.get("draft") or {}
+    return draft.get("code_id") is None and draft.get("school_id") is None
+
+
+@bp.post("/send")
+@limiter.limit(_config("PUBLIC_SUBMITS_PER_IP"), exempt_when=lambda: not _open_link_submission())
+def send():
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        submission_uuid = uuid.UUID(form.submission_uuid.data or "")
+    except ValueError:
+        abort(400)
+    draft, _ = current_draft(current_app.config["RESPONDENT_IDLE_SECONDS"])
+    if draft is None or draft.submission_uuid != str(submission_uuid):
+        # A second click arriving after the first was stored and the draft cleared.
+        if response_exists(submission_uuid):
+            return redirect(url_for(".thanks"), 303)
+        return redirect(url_for(".start"), 303)
+    submission = Submission(submission_uuid, draft.wave_id, draft.school_id, draft.code_id,
+                            draft.language, draft.answers)
+    try:
+        store_response(submission, max_text=current_app.config["FREE_TEXT_MAX_CHARS"])
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if not response_exists(submission_uuid):
+            raise
+    discard_draft()
+    return redirect(url_for(".thanks"), 303)
+
+
+@bp.get("/thanks")
+def thanks():
+    return render_template("respond/thanks.html", kiosk=current_kiosk(), action=EmptyForm())
+
+
+@bp.get("/help")
+def help_page():
+    return render_template("respond/help.html")
+
+
+@bp.post("/language")
+def choose_language():
+    draft = _draft_or_restart()
+    version = load_version(draft.version_id)
+    chosen = request.form.get("language", "")
+    if EmptyForm().validate_on_submit() and chosen in version.languages:
+        draft.language = chosen
+        save_draft(draft)
+    back = request.form.get("back", "")
+    keys = route(version, draft.answers)
+    return redirect(url_for(".question", key=back) if back in keys else url_for(".privacy"), 303)
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}
+
+
+@bp.app_template_filter("localised")
+def localised_filter(texts: dict[str, str], language: str) -> str:
+    return localised(texts or {}, language)
+
+
+@bp.context_processor
+def respondent_globals() -> dict[str, object]:
+    return {"ethnicity_headings": ETHNICITY_HEADINGS, "language_names": LANGUAGE_NAMES}

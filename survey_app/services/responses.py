@@ -1,0 +1,156 @@
+"""Validating and storing a respondent's answers: exactly once, all or nothing."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from survey_app.exceptions import AccessCodeError, InvalidAnswersError, WaveNotAcceptingError
+from survey_app.extensions import db
+from survey_app.models import (
+    AccessCode,
+    Answer,
+    Question,
+    QuestionKind,
+    QuestionnaireVersion,
+    Response,
+    Wave,
+)
+from survey_app.models.questionnaire import localised
+from survey_app.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Everything needed to store one response; the code is only counted, never linked."""
+
+    submission_uuid: uuid.UUID
+    wave_id: int
+    school_id: int | None
+    code_id: int | None
+    language: str
+    answers: Mapping[str, str]
+
+
+def load_version(version_id: int) -> QuestionnaireVersion:
+    """A version with its questions and options loaded in three queries."""
+    return db.session.scalars(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.id == version_id)
+        .options(selectinload(QuestionnaireVersion.questions).selectinload(Question.options))
+    ).one()
+
+
+def applicable_questions(version: QuestionnaireVersion, answers: Mapping[str, str]
+                         ) -> list[Question]:
+    """The questions routing asks, in order, given the answers so far."""
+    return [q for q in version.questions if q.applies_to(answers)]
+
+
+def check_answer(question: Question, value: str, max_text: int) -> None:
+    """Raises unless ``value`` is an allowed answer to ``question`` (SECURITY P-04)."""
+    if question.kind is QuestionKind.TEXT:
+        if len(value) > max_text:
+            raise InvalidAnswersError(f"Please write no more than {max_text} characters.")
+    elif value not in {o.code for o in question.options}:
+        raise InvalidAnswersError("Please choose one of the answers shown.")
+
+
+def clean_answers(version: QuestionnaireVersion, answers: Mapping[str, str], max_text: int
+                  ) -> dict[str, str]:
+    """Only the answers routing asks for, each checked; raises if a required one is missing.
+
+    Answers to questions that routing now skips (the respondent went back and changed an
+    earlier answer) are dropped rather than stored.
+    """
+    known = {q.key for q in version.questions}
+    unknown = set(answers) - known
+    if unknown:
+        raise InvalidAnswersError("Some answers do not belong to this survey.")
+    cleaned: dict[str, str] = {}
+    for question in version.questions:
+        if not question.applies_to(cleaned):
+            continue
+        value = answers.get(question.key, "")
+        if value == "":
+            if question.required:
+                raise InvalidAnswersError(f"Please answer: {localised(question.wording, 'en')}")
+            continue
+        check_answer(question, value, max_text)
+        cleaned[question.key] = value
+    return cleaned
+
+
+def response_exists(submission_uuid: uuid.UUID) -> bool:
+    return db.session.get(Response, submission_uuid) is not None
+
+
+def _count_code_use(code_id: int) -> None:
+    """Counts one use of a code atomically, refusing if it has become unusable meanwhile."""
+    now = utcnow()
+    counted = db.session.execute(
+        update(AccessCode)
+        .where(
+            AccessCode.id == code_id,
+            AccessCode.revoked_at.is_(None),
+            or_(AccessCode.expires_at.is_(None), AccessCode.expires_at > now),
+            or_(AccessCode.max_uses.is_(None), AccessCode.uses < AccessCode.max_uses),
+        )
+        .values(uses=AccessCode.uses + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if counted != 1:
+        code = db.session.get(AccessCode, code_id)
+        raise AccessCodeError(
+            (code and code.unusable_reason(now)) or "This code can no longer be used.")
+
+
+def store_response(submission: Submission, *, max_text: int, today: date | None = None) -> bool:
+    """Adds a response and its answers in the caller's transaction with one bulk insert.
+
+    Returns False, storing nothing, when a response with this UUID is already stored: a
+    double click or a retry is a no-op. A concurrent duplicate that slips past this check is
+    stopped by the primary key; the caller rolls back and asks ``response_exists``.
+    """
+    if response_exists(submission.submission_uuid):
+        return False
+    wave = db.session.get(Wave, submission.wave_id)
+    if wave is None:
+        raise WaveNotAcceptingError("This survey no longer exists.")
+    reason = wave.not_accepting_reason()
+    if reason:
+        raise WaveNotAcceptingError(reason)
+    version = load_version(wave.version_id)
+    language = submission.language if submission.language in version.languages else "en"
+    answers = clean_answers(version, submission.answers, max_text)
+    text_keys = {q.key for q in version.questions if q.kind is QuestionKind.TEXT}
+    if not answers:
+        raise InvalidAnswersError("Please answer at least one question before sending.")
+    db.session.execute(insert(Response), [{
+        "submission_uuid": submission.submission_uuid, "wave_id": wave.id,
+        "school_id": submission.school_id, "language": language,
+        "submitted_on": today or utcnow().date(), "completed": True,
+    }])
+    db.session.execute(insert(Answer), [
+        {"response_uuid": submission.submission_uuid, "question_key": key,
+         "option_code": None if key in text_keys else value,
+         "text_value": value if key in text_keys else None}
+        for key, value in answers.items()
+    ])
+    if submission.code_id is not None:
+        _count_code_use(submission.code_id)
+    log.info("stored a response for wave %s", wave.id)
+    return True
+
+
+def count_responses(wave_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.wave_id == wave_id)) or 0

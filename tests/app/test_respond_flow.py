@@ -1,0 +1,200 @@
+"""The respondent journey through the real views, on the suite's database."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from survey_app.extensions import db
+from survey_app.models import AccessCode, Answer, Response
+from tests.support import AWARE_PUPIL, Walker
+
+
+def _rows(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_pupil_completes_the_survey_and_one_response_is_stored(app, client, world):
+    walker = Walker(client)
+    first = walker.start_pupil(world.class_code)
+    asked = walker.answer_all(first, AWARE_PUPIL)
+    assert asked == list(AWARE_PUPIL)  # every question asked, in order, routing included
+    response = walker.send()
+    assert response.status_code == 303 and response.headers["Location"] == "/thanks"
+    with app.app_context():
+        stored = db.session.scalars(sa.select(Response)).one()
+        answers = {a.question_key: a.option_code or a.text_value for a in stored.answers}
+        assert answers == AWARE_PUPIL
+        assert stored.school_id == world.school_id
+        code = db.session.scalar(sa.select(AccessCode).where(AccessCode.code == world.class_code))
+        assert code.uses == 1
+
+
+def test_routing_skips_officer_questions_for_pupils_unaware_of_one(app, client, world):
+    walker = Walker(client)
+    answers = {**AWARE_PUPIL, "aware_sso": "no"}
+    asked = walker.answer_all(walker.start_pupil(world.class_code), answers)
+    assert "felt_safety" not in asked and "know_sso" not in asked
+    assert len(asked) == 9
+    walker.send()
+    with app.app_context():
+        keys = set(db.session.scalars(sa.select(Answer.question_key)))
+    assert "felt_safety" not in keys and keys == set(asked)
+
+
+def test_changing_an_earlier_answer_drops_answers_routing_no_longer_asks(app, client, world):
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
+    assert walker.post("/q/aware_sso", {"answer": "no"}).status_code == 303
+    assert client.get("/q/felt_safety").status_code == 404  # no longer on this pupil's route
+    walker.send()
+    with app.app_context():
+        keys = set(db.session.scalars(sa.select(Answer.question_key)))
+    assert "felt_safety" not in keys and "officer_discipline" not in keys
+
+
+def test_progress_back_link_and_saved_answer_are_shown(client, world):
+    walker = Walker(client)
+    first = walker.start_pupil(world.class_code)
+    walker.post(first, {"answer": "year_8"})
+    page = client.get("/q/gender").get_data(as_text=True)
+    assert "Question 2 of 13" in page
+    assert 'href="/q/year_group"' in page  # Back goes to the previous question
+    back = client.get("/q/year_group").get_data(as_text=True)
+    assert 'value="year_8" checked' in back  # the answer is kept on Back
+
+
+def test_required_question_without_answer_gets_a_plain_message(client, world):
+    walker = Walker(client)
+    response = walker.post(walker.start_pupil(world.class_code), {"answer": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Choose one answer to carry on." in page and "There is a problem" in page
+
+
+def test_sensitive_questions_can_be_skipped_and_have_no_default(client, world):
+    walker = Walker(client)
+    walker.post(walker.start_pupil(world.class_code), {"answer": "year_8"})
+    page = client.get("/q/ethnicity").get_data(as_text=True)
+    assert " checked" not in page and "Prefer not to say" in page
+    assert "Black, Black British, Black Welsh, Caribbean or African" in page
+    assert walker.post("/q/ethnicity", {"answer": ""}).status_code == 303
+
+
+def test_answer_outside_the_options_is_refused_and_nothing_is_stored(app, client, world):
+    walker = Walker(client)
+    response = walker.post(walker.start_pupil(world.class_code), {"answer": "year_99"})
+    assert response.status_code == 400
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert _rows(app, Response) == 0
+
+
+def test_free_text_over_the_limit_is_refused_with_a_message(app, client, world):
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(world.class_code), {**AWARE_PUPIL, "comments": "x"})
+    too_long = "y" * (app.config["FREE_TEXT_MAX_CHARS"] + 1)
+    response = walker.post("/q/comments", {"answer": too_long})
+    assert response.status_code == 400
+    assert "no more than 1000 characters" in response.get_data(as_text=True)
+
+
+def test_double_submit_stores_once_and_both_see_thanks(app, client, world):
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
+    submission_uuid = walker.submission_uuid()
+    token = walker.token("/send")
+    first = client.post("/send", data={"csrf_token": token, "submission_uuid": submission_uuid})
+    second = client.post("/send", data={"csrf_token": token, "submission_uuid": submission_uuid})
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"] == "/thanks"
+    assert _rows(app, Response) == 1 and _rows(app, Answer) == len(AWARE_PUPIL)
+
+
+def test_thanks_page_is_side_effect_free(app, client, world):
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
+    walker.send()
+    for _ in range(3):
+        assert client.get("/thanks").status_code == 200
+    assert _rows(app, Response) == 1
+
+
+def test_next_pupil_starts_clean_and_back_cannot_reach_previous_answers(app, client, world):
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
+    walker.send()
+    assert walker.post("/finish", token_from="/thanks").headers["Location"] == "/"
+    for key in ("year_group", "comments"):
+        assert client.get(f"/q/{key}").status_code == 302  # back to the start, no answers
+    first = walker.start_pupil()  # the kiosk still knows the class
+    assert " checked" not in client.get(first).get_data(as_text=True)
+    assert walker.submission_uuid() != ""
+
+
+def test_each_pupil_gets_a_new_submission_uuid(client, world):
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(world.class_code), {"year_group": "year_7",
+                                                             "aware_sso": "no"} | AWARE_PUPIL)
+    first_uuid = walker.submission_uuid()
+    walker.send(first_uuid)
+    walker.post("/finish", token_from="/thanks")
+    walker.answer_all(walker.start_pupil(), AWARE_PUPIL)
+    assert walker.submission_uuid() != first_uuid
+
+
+def test_idle_draft_is_discarded(app, client, world, monkeypatch):
+    walker = Walker(client)
+    walker.post(walker.start_pupil(world.class_code), {"answer": "year_8"})
+    monkeypatch.setitem(app.config, "RESPONDENT_IDLE_SECONDS", -1)
+    response = client.get("/q/gender")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "nobody used it for a while" in client.get("/").get_data(as_text=True)
+
+
+def test_invitation_code_is_single_use(app, client, world):
+    walker = Walker(client)
+    assert walker.enter_code(world.invitation_codes[0]).headers["Location"] == "/privacy"
+    first = walker.post("/privacy").headers["Location"]
+    walker.answer_all(first, {"age_band": "35_44", "borough": "E09000001",
+                              "parent_of_pupil": "yes", "heard_of_sso": "yes",
+                              "support_sso": "tend_to_support", "police_good_job": "good"})
+    assert walker.send().status_code == 303
+    other = Walker(app.test_client())
+    refused = other.enter_code(world.invitation_codes[0])
+    assert refused.status_code == 400
+    assert "already been used" in refused.get_data(as_text=True)
+
+
+def test_code_typed_in_lower_case_with_spaces_works(client, world):
+    code = world.class_code
+    typed = f" {code[:5].lower()} - {code[5:]} "
+    assert Walker(client).enter_code(typed).status_code == 303
+
+
+def test_wrong_code_gets_a_clear_message(client, world):
+    response = Walker(client).enter_code("ABCDE-FGHJK")
+    assert response.status_code == 400
+    assert "could not find that code" in response.get_data(as_text=True)
+
+
+def test_code_in_the_query_string_is_ignored(client, world):
+    response = client.get(f"/?code={world.class_code}")
+    assert "Enter your code" in response.get_data(as_text=True)
+    assert client.post(f"/code?code={world.class_code}",
+                       data={"csrf_token": Walker(client).token()}).status_code == 400
+
+
+def test_public_open_link_flow(app, client, world):
+    walker = Walker(client)
+    assert client.get(f"/public/{world.public_slug}").status_code == 200
+    response = walker.post(f"/public/{world.public_slug}")
+    assert response.headers["Location"] == "/privacy"
+    first = walker.post("/privacy").headers["Location"]
+    assert first == "/q/age_band"
+    walker.answer_all(first, {"age_band": "16_24", "borough": "E09000012",
+                              "parent_of_pupil": "no", "heard_of_sso": "no",
+                              "support_sso": "strongly_oppose", "police_good_job": "poor"})
+    assert walker.send().status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(sa.select(Response)).one()
+        assert stored.school_id is None and stored.wave_id == world.public_wave_id

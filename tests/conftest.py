@@ -1,0 +1,91 @@
+"""Fixtures: one app per session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL=postgresql)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestingConfig
+from survey_app import create_app
+from survey_app.extensions import db, limiter
+from tests.support import (
+    build_world,
+    create_pg_database,
+    drop_pg_database,
+    postgres_available,
+    require,
+)
+
+BACKEND = "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if BACKEND == "postgresql":
+        if not postgres_available():
+            require(False, "PostgreSQL (TEST_PG_ADMIN_URL)")
+        url = create_pg_database()
+        yield url
+        drop_pg_database(url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Every test that uses the app starts with empty tables and fresh rate-limit counters."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _empty_tables()
+        db.session.remove()
+    limiter.reset()
+    yield
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call services or query directly."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        built = build_world()
+        db.session.remove()
+    return built
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

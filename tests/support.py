@@ -1,0 +1,173 @@
+"""Helpers shared by the test suites: real parts, fresh databases, a walk through the flow."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN_URL = os.environ.get(
+    "TEST_PG_ADMIN_URL", "postgresql+psycopg://surveys:surveys@127.0.0.1:5432/postgres")
+
+
+def require(available: bool, what: str) -> None:
+    """A missing real part (browser, PostgreSQL) fails in CI and skips, with the reason, elsewhere."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available on this machine")
+
+
+def postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001  any failure to connect means "not available"
+        return False
+
+
+def create_pg_database() -> str:
+    """An empty PostgreSQL database with a unique name; returns its URL."""
+    name = f"surveys_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@dataclass
+class World:
+    """A small survey world: two open waves, codes, schools. Codes are plain strings."""
+
+    pupil_wave_id: int
+    public_wave_id: int
+    public_slug: str
+    class_code: str
+    other_class_code: str
+    invitation_codes: list[str]
+    school_id: int
+
+
+def build_world() -> World:
+    from survey_app.extensions import db
+    from survey_app.models import (
+        Audience,
+        Borough,
+        CodeKind,
+        Questionnaire,
+        School,
+        Wave,
+        WaveSchool,
+    )
+    from survey_app.models.types import utcnow
+    from survey_app.services import builtin
+    from survey_app.services.access_codes import create_codes
+
+    builtin.load_all()
+    boroughs = db.session.scalars(sa.select(Borough).order_by(Borough.code).limit(2)).all()
+    schools = [School(urn=f"10000{i}", name=f"Test School {i}", borough=boroughs[i % 2])
+               for i in range(3)]
+    db.session.add_all(schools)
+    versions = {q.audience: q.versions[-1] for q in db.session.scalars(sa.select(Questionnaire))}
+    now = utcnow()
+    pupil = Wave(name="Pupil wave", slug="pupil-wave", version=versions[Audience.PUPIL],
+                 audience=Audience.PUPIL, opens_at=now - timedelta(days=1),
+                 closes_at=now + timedelta(days=30))
+    public = Wave(name="Public wave", slug="public-wave", version=versions[Audience.PUBLIC],
+                  audience=Audience.PUBLIC, opens_at=now - timedelta(days=1),
+                  closes_at=now + timedelta(days=30), open_link=True)
+    db.session.add_all([pupil, public])
+    pupil.open()
+    public.open()
+    for school in schools:
+        db.session.add(WaveSchool(wave=pupil, school=school, expected_pupils=100))
+    class_codes = create_codes(pupil, CodeKind.CLASS, 1, school=schools[0], class_label="8X")
+    other = create_codes(pupil, CodeKind.CLASS, 1, school=schools[1], class_label="10Y")
+    invitations = create_codes(public, CodeKind.INVITATION, 3)
+    db.session.commit()
+    return World(pupil.id, public.id, public.slug, class_codes[0].code, other[0].code,
+                 [c.code for c in invitations], schools[0].id)
+
+
+# A complete pupil journey for an aware pupil: 13 questions, comments last.
+AWARE_PUPIL = {
+    "year_group": "year_9", "gender": "girl", "ethnicity": "black_caribbean", "send": "yes",
+    "aware_sso": "yes", "know_sso": "yes", "felt_safety": "less_safe",
+    "officer_discipline": "yes", "officer_helped": "no", "safe_at_school": "fairly_safe",
+    "safe_around_school": "fairly_unsafe", "trust_police": "not_much",
+    "comments": "The officer stopped me in the corridor.",
+}
+
+
+class Walker:
+    """Walks the respondent flow through any client with Flask's test-client interface."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def token(self, path: str = "/") -> str:
+        return csrf_token(self.client.get(path).get_data(as_text=True))
+
+    def post(self, path: str, data: dict | None = None, token_from: str | None = None):
+        body = {"csrf_token": self.token(token_from or path), **(data or {})}
+        return self.client.post(path, data=body)
+
+    def enter_code(self, code: str):
+        return self.post("/code", {"code": code}, token_from="/")
+
+    def start_pupil(self, class_code: str | None = None) -> str:
+        """Opens the kiosk (if a code is given) and starts a pupil; returns the first question URL."""
+        if class_code:
+            assert self.enter_code(class_code).status_code == 303
+        assert self.post("/next", token_from="/").status_code == 303
+        response = self.post("/privacy")
+        assert response.status_code == 303, response.status_code
+        return response.headers["Location"]
+
+    def answer_all(self, first_url: str, answers: dict[str, str]) -> list[str]:
+        """Answers every question routing asks; returns the keys asked, in order."""
+        asked, url = [], first_url
+        while url.startswith("/q/"):
+            key = url.removeprefix("/q/")
+            asked.append(key)
+            response = self.post(url, {"answer": answers.get(key, "")})
+            assert response.status_code == 303, (key, response.status_code)
+            url = response.headers["Location"]
+        assert url == "/send"
+        return asked
+
+    def submission_uuid(self) -> str:
+        html = self.client.get("/send").get_data(as_text=True)
+        match = re.search(r'name="submission_uuid" type="hidden" value="([^"]+)"', html)
+        assert match, "review page has no submission UUID"
+        return match.group(1)
+
+    def send(self, submission_uuid: str | None = None):
+        submission_uuid = submission_uuid or self.submission_uuid()
+        return self.post("/send", {"submission_uuid": submission_uuid}, token_from="/send")

@@ -32,8 +32,10 @@ class Config:
     CODE_FAILURES_PER_IP = "100 per 10 minutes"
     # Public open-link submissions per IP (P-38); school traffic uses class codes and is exempt.
     PUBLIC_SUBMITS_PER_IP = "6 per minute"
-    # A respondent idle this long loses the draft so that the next person on the device starts clean.
-    RESPONDENT_IDLE_SECONDS = 15 * 60
+    # On a shared school device an idle draft is cleared so the next pupil cannot see it; on a
+    # person's own device (invitation or open link) a long interruption must not lose answers (P-05).
+    KIOSK_IDLE_SECONDS = 15 * 60
+    PERSONAL_IDLE_SECONDS = 12 * 60 * 60
     FREE_TEXT_MAX_CHARS = 1000
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from survey_app.extensions import db
 from survey_app.services import builtin, demo
@@ -11,6 +12,7 @@ from survey_app.services.access_codes import display
 
 
 @click.command("builtin")
+@with_appcontext
 def load_builtin() -> None:
     """Load the built-in questionnaires, indicators and London boroughs (idempotent)."""
     builtin.load_all()
@@ -19,6 +21,7 @@ def load_builtin() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--responses", default=0, show_default=True,
               help="Top the demo pupil wave up to this many synthetic responses.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the responses.")

@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from flask import session
+from flask import current_app, session
 
 DRAFT_KEY = "draft"
 KIOSK_KEY = "kiosk"
@@ -32,6 +32,7 @@ class Draft:
     school_id: int | None
     code_id: int | None
     language: str
+    on_kiosk: bool
     submission_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     answers: dict[str, str] = field(default_factory=dict)
     assented: bool = False
@@ -48,13 +49,17 @@ def open_kiosk(kiosk: Kiosk) -> None:
     session[KIOSK_KEY] = asdict(kiosk)
 
 
-def current_draft(idle_seconds: int) -> tuple[Draft | None, bool]:
+def idle_limit(on_kiosk: bool) -> int:
+    return current_app.config["KIOSK_IDLE_SECONDS" if on_kiosk else "PERSONAL_IDLE_SECONDS"]
+
+
+def current_draft() -> tuple[Draft | None, bool]:
     """The draft, or None; the flag says a draft was discarded for being idle too long."""
     raw = session.get(DRAFT_KEY)
     if not raw:
         return None, False
     draft = Draft(**raw)
-    if time.time() - draft.touched_at > idle_seconds:
+    if time.time() - draft.touched_at > idle_limit(draft.on_kiosk):
         discard_draft()
         return None, True
     return draft, False

@@ -47,7 +47,7 @@ def _code_refused(response) -> bool:
 
 
 def _draft_or_restart() -> Draft:
-    draft, timed_out = current_draft(current_app.config["RESPONDENT_IDLE_SECONDS"])
+    draft, timed_out = current_draft()
     if draft is None:
         if timed_out:
             flash("We cleared the answers on this device because nobody used it for a while.")
@@ -55,15 +55,14 @@ def _draft_or_restart() -> Draft:
     return draft
 
 
-def _begin(wave: Wave, school_id: int | None, code_id: int | None) -> None:
-    language = wave.version.languages[0]
+def _begin(wave: Wave, school_id: int | None, code_id: int | None, on_kiosk: bool) -> None:
     save_draft(Draft(wave_id=wave.id, version_id=wave.version_id, school_id=school_id,
-                     code_id=code_id, language=language))
+                     code_id=code_id, language=wave.version.languages[0], on_kiosk=on_kiosk))
 
 
 @bp.get("/")
 def start():
-    current_draft(current_app.config["RESPONDENT_IDLE_SECONDS"])
+    current_draft()
     return render_template("respond/start.html", form=CodeForm(), action=EmptyForm(),
                            kiosk=current_kiosk())
 
@@ -84,7 +83,7 @@ def enter_code():
                 place = f"{code.school.name}, {code.class_label or 'class'}"
                 open_kiosk(Kiosk(code.wave_id, code.school_id, code.id, place))
                 return redirect(url_for(".start"), 303)
-            _begin(code.wave, None, code.id)
+            _begin(code.wave, None, code.id, on_kiosk=False)
             return redirect(url_for(".privacy"), 303)
     return render_template("respond/start.html", form=form, action=EmptyForm(),
                            kiosk=current_kiosk()), 400
@@ -102,7 +101,7 @@ def next_pupil():
         flash(reason)
         return redirect(url_for(".start"), 303)
     discard_draft()
-    _begin(wave, kiosk.school_id, kiosk.code_id)
+    _begin(wave, kiosk.school_id, kiosk.code_id, on_kiosk=True)
     return redirect(url_for(".privacy"), 303)
 
 
@@ -129,7 +128,7 @@ def open_link(slug: str):
     reason = wave.not_accepting_reason()
     form = EmptyForm()
     if reason is None and form.validate_on_submit():
-        _begin(wave, None, None)
+        _begin(wave, None, None, on_kiosk=False)
         return redirect(url_for(".privacy"), 303)
     return render_template("respond/open_link.html", wave=wave, reason=reason, form=form)
 
@@ -203,7 +202,7 @@ def send():
         submission_uuid = uuid.UUID(form.submission_uuid.data or "")
     except ValueError:
         abort(400)
-    draft, _ = current_draft(current_app.config["RESPONDENT_IDLE_SECONDS"])
+    draft, _ = current_draft()
     if draft is None or draft.submission_uuid != str(submission_uuid):
         # A second click arriving after the first was stored and the draft cleared.
         if response_exists(submission_uuid):

@@ -145,7 +145,7 @@ def test_each_pupil_gets_a_new_submission_uuid(client, world):
 def test_idle_draft_is_discarded(app, client, world, monkeypatch):
     walker = Walker(client)
     walker.post(walker.start_pupil(world.class_code), {"answer": "year_8"})
-    monkeypatch.setitem(app.config, "RESPONDENT_IDLE_SECONDS", -1)
+    monkeypatch.setitem(app.config, "KIOSK_IDLE_SECONDS", -1)
     response = client.get("/q/gender")
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert "nobody used it for a while" in client.get("/").get_data(as_text=True)

@@ -35,7 +35,7 @@
   function clearAnswers() {
     var form = document.createElement("form");
     form.method = "post";
-    form.action = "/finish";
+    form.action = document.body.dataset.finishUrl;
     if (token) { form.appendChild(token.cloneNode()); }
     document.body.appendChild(form);
     form.submit();

@@ -7,6 +7,7 @@ A version is frozen the moment a wave uses it, so what a respondent saw can alwa
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,11 @@ from survey_app.models.types import UTCDateTime, enum_column, utcnow
 def localised(texts: dict[str, str], language: str) -> str:
     """Wording in ``language``, falling back to English, so a partial translation still works."""
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def condition_met(condition: dict[str, Any] | None, answers: Mapping[str, str]) -> bool:
+    """Routing: a question with a condition is asked only when an earlier answer is among its codes."""
+    return not condition or answers.get(condition["question"]) in condition["in"]
 
 
 class Audience(enum.Enum):
@@ -103,11 +109,8 @@ class Question(db.Model):
         back_populates="question", order_by="Option.position", cascade="all, delete-orphan"
     )
 
-    def applies_to(self, answers: dict[str, str]) -> bool:
-        """Whether routing asks this question, given the answers so far."""
-        if not self.condition:
-            return True
-        return answers.get(self.condition["question"]) in self.condition["in"]
+    def applies_to(self, answers: Mapping[str, str]) -> bool:
+        return condition_met(self.condition, answers)
 
 
 

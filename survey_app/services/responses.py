@@ -6,7 +6,9 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -22,7 +24,7 @@ from survey_app.models import (
     Response,
     Wave,
 )
-from survey_app.models.questionnaire import localised
+from survey_app.models.questionnaire import condition_met, localised
 from survey_app.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,37 +57,66 @@ def applicable_questions(version: QuestionnaireVersion, answers: Mapping[str, st
     return [q for q in version.questions if q.applies_to(answers)]
 
 
-def check_answer(question: Question, value: str, max_text: int) -> None:
-    """Raises unless ``value`` is an allowed answer to ``question`` (SECURITY P-04)."""
-    if question.kind is QuestionKind.TEXT:
-        if len(value) > max_text:
-            raise InvalidAnswersError(f"Please write no more than {max_text} characters.")
-    elif value not in {o.code for o in question.options}:
-        raise InvalidAnswersError("Please choose one of the answers shown.")
+@dataclass(frozen=True)
+class QuestionRule:
+    """What validation needs of a question: plain data, safe to keep between requests."""
+
+    key: str
+    wording: str
+    is_text: bool
+    required: bool
+    condition: dict[str, Any] | None
+    codes: frozenset[str]
+
+    def check(self, value: str, max_text: int) -> None:
+        """Raises unless ``value`` is an allowed answer (SECURITY P-04)."""
+        if self.is_text:
+            if len(value) > max_text:
+                raise InvalidAnswersError(f"Please write no more than {max_text} characters.")
+        elif value not in self.codes:
+            raise InvalidAnswersError("Please choose one of the answers shown.")
 
 
-def clean_answers(version: QuestionnaireVersion, answers: Mapping[str, str], max_text: int
+def question_rules(version: QuestionnaireVersion) -> tuple[QuestionRule, ...]:
+    """The rules of a version; a frozen version's rules never change, so they are kept."""
+    if version.frozen_at is None:
+        return _rules_of(version)
+    return _frozen_rules(version.id, version.frozen_at)
+
+
+def _rules_of(version: QuestionnaireVersion) -> tuple[QuestionRule, ...]:
+    return tuple(
+        QuestionRule(q.key, localised(q.wording, "en"), q.kind is QuestionKind.TEXT, q.required,
+                     q.condition, frozenset(o.code for o in q.options))
+        for q in version.questions)
+
+
+@lru_cache(maxsize=32)
+def _frozen_rules(version_id: int, frozen_at: datetime) -> tuple[QuestionRule, ...]:
+    # Keyed by the freezing moment too, so a database rebuilt with reused ids cannot collide.
+    return _rules_of(load_version(version_id))
+
+
+def clean_answers(rules: tuple[QuestionRule, ...], answers: Mapping[str, str], max_text: int
                   ) -> dict[str, str]:
     """Only the answers routing asks for, each checked; raises if a required one is missing.
 
     Answers to questions that routing now skips (the respondent went back and changed an
     earlier answer) are dropped rather than stored.
     """
-    known = {q.key for q in version.questions}
-    unknown = set(answers) - known
-    if unknown:
+    if set(answers) - {rule.key for rule in rules}:
         raise InvalidAnswersError("Some answers do not belong to this survey.")
     cleaned: dict[str, str] = {}
-    for question in version.questions:
-        if not question.applies_to(cleaned):
+    for rule in rules:
+        if not condition_met(rule.condition, cleaned):
             continue
-        value = answers.get(question.key, "")
+        value = answers.get(rule.key, "")
         if value == "":
-            if question.required:
-                raise InvalidAnswersError(f"Please answer: {localised(question.wording, 'en')}")
+            if rule.required:
+                raise InvalidAnswersError(f"Please answer: {rule.wording}")
             continue
-        check_answer(question, value, max_text)
-        cleaned[question.key] = value
+        rule.check(value, max_text)
+        cleaned[rule.key] = value
     return cleaned
 
 
@@ -128,10 +159,11 @@ def store_response(submission: Submission, *, max_text: int, today: date | None 
     reason = wave.not_accepting_reason()
     if reason:
         raise WaveNotAcceptingError(reason)
-    version = load_version(wave.version_id)
+    version = wave.version
     language = submission.language if submission.language in version.languages else "en"
-    answers = clean_answers(version, submission.answers, max_text)
-    text_keys = {q.key for q in version.questions if q.kind is QuestionKind.TEXT}
+    rules = question_rules(version)
+    answers = clean_answers(rules, submission.answers, max_text)
+    text_keys = {rule.key for rule in rules if rule.is_text}
     if not answers:
         raise InvalidAnswersError("Please answer at least one question before sending.")
     db.session.execute(insert(Response), [{

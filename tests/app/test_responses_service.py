@@ -11,7 +11,13 @@ from survey_app.exceptions import AccessCodeError, InvalidAnswersError, WaveNotA
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Answer, Response, Wave
 from survey_app.services import responses
-from survey_app.services.responses import Submission, clean_answers, load_version, store_response
+from survey_app.services.responses import (
+    Submission,
+    clean_answers,
+    load_version,
+    question_rules,
+    store_response,
+)
 from tests.support import AWARE_PUPIL
 
 
@@ -29,7 +35,7 @@ def _count(model) -> int:
 
 @pytest.fixture
 def version(ctx, world):
-    return load_version(db.session.get(Wave, world.pupil_wave_id).version_id)
+    return question_rules(load_version(db.session.get(Wave, world.pupil_wave_id).version_id))
 
 
 def test_clean_answers_drops_answers_routing_skips(version):

@@ -1,0 +1,170 @@
+"""Weighted proportions with design-based, calibration-aware standard errors (DESIGN §7.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.design import SurveyDesign
+from analysis.errors import AnalysisInputError
+from analysis.intervals import METHODS, confidence_interval
+
+COLUMNS = ["outcome", "category", "by", "by_category", "estimate", "se", "ci_low", "ci_high",
+           "n", "n_eff", "deff"]
+
+
+@dataclass
+class DomainResult:
+    """One domain's proportions and what their variance and intervals need."""
+
+    proportions: np.ndarray  # k
+    weight_total: float
+    n: int  # unweighted base
+    cluster_totals: np.ndarray  # clusters × k, linearised (and residualised) values
+    df: int
+
+
+@dataclass
+class Outcome:
+    """An outcome column as category positions over the base; -1 outside it."""
+
+    name: str
+    categories: list[str]
+    code_of_row: np.ndarray
+
+
+def outcome_codes(frame: pd.DataFrame, outcome: str,
+                  where: Mapping[str, str | Sequence[str]] | None = None) -> Outcome:
+    """The base (rows meeting ``where`` with a non-empty outcome) and each row's category."""
+    column = _column(frame, outcome, "outcome")
+    as_text = column.astype("string")
+    present = column.notna().to_numpy() & (as_text.fillna("").str.strip() != "").to_numpy()
+    in_base = present & filter_mask(frame, where)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        order = [str(c) for c in column.cat.categories]
+    else:
+        order = sorted(pd.unique(as_text[in_base].astype(str)))
+    seen = set(as_text[in_base].astype(str))
+    categories = [c for c in order if c in seen]
+    lookup = {c: i for i, c in enumerate(categories)}
+    codes = np.full(len(frame), -1, np.int64)
+    codes[in_base] = as_text[in_base].astype(str).map(lookup).to_numpy(np.int64)
+    return Outcome(outcome, categories, codes)
+
+
+def filter_mask(frame: pd.DataFrame, where: Mapping[str, str | Sequence[str]] | None
+                ) -> np.ndarray:
+    """Rows whose ``column`` is one of the given values for every entry (compared as text)."""
+    mask = np.ones(len(frame), bool)
+    for column, wanted in (where or {}).items():
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        text = _column(frame, column, "filter").astype("string")
+        mask &= text.isin([str(v) for v in values]).fillna(False).to_numpy()
+    return mask
+
+
+def domain_estimate(design: SurveyDesign, outcome: Outcome, in_domain: np.ndarray
+                    ) -> DomainResult:
+    """Proportions over base rows in the domain; the other rows stay in the design."""
+    rows = np.flatnonzero(in_domain & (outcome.code_of_row >= 0))
+    k, clusters = len(outcome.categories), design.n_clusters
+    codes, weights = outcome.code_of_row[rows], design.weights[rows]
+    total = float(weights.sum())
+    if len(rows) == 0 or total <= 0:
+        return DomainResult(np.full(k, np.nan), 0.0, 0, np.zeros((clusters, k)), 0)
+    proportions = np.bincount(codes, weights=weights, minlength=k) / total
+    cluster = design.cluster_of_row[rows]
+    weighted = np.bincount(cluster * k + codes, weights=weights, minlength=clusters * k)
+    by_cluster = np.bincount(cluster, weights=weights, minlength=clusters)
+    totals = (weighted.reshape(clusters, k) - by_cluster[:, None] * proportions) / total
+    if design.calibration is not None:
+        cal = design.calibration
+        cells, base = cal.cells.of_row[rows], cal.base[rows]
+        cell_y = np.bincount(cells * k + codes, weights=base, minlength=cal.cells.count * k)
+        cell_base = np.bincount(cells, weights=base, minlength=cal.cells.count)
+        cell_e = (cell_y.reshape(-1, k) - cell_base[:, None] * proportions) / total
+        totals = design.residualise(totals, cell_e)
+    return DomainResult(proportions, total, len(rows), totals, design.degrees_of_freedom(rows))
+
+
+def summarise(design: SurveyDesign, result: DomainResult, ci: str, level: float
+              ) -> dict[str, np.ndarray]:
+    """se, CI, n_eff and deff for each category of one domain."""
+    p = result.proportions
+    variance = np.clip(np.diag(design.covariance(result.cluster_totals)), 0, None)
+    se = np.sqrt(variance)
+    low, high = confidence_interval(ci, p, se, result.df, level, design.n_rows, result.n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = p * (1 - p) / variance
+        deff = variance * (result.n - 1) / (p * (1 - p))  # R's deff="replace"
+    return {"estimate": p, "se": se, "ci_low": low, "ci_high": high, "n": result.n,
+            "n_eff": n_eff, "deff": deff}
+
+
+def estimate(frame: pd.DataFrame, outcome: str, weight: str, strata: str | None = None,
+             cluster: str | None = None, margins: pd.DataFrame | None = None,
+             base_weight: str | None = None,
+             where: Mapping[str, str | Sequence[str]] | None = None, by: str | None = None,
+             ci: str = "logit", level: float = 0.95) -> pd.DataFrame:
+    """Weighted proportions of every category of ``outcome``, overall and by ``by``.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        Respondent rows with the outcome, the weight and the design columns.
+    outcome, weight : str
+        Column names. The weight is the final (raked) weight.
+    strata, cluster : str, optional
+        Stratum (e.g. borough) and cluster (e.g. school) columns; clusters nest in strata.
+    margins : pd.DataFrame, optional
+        The margins the weights were raked to; makes the SEs calibration-aware, residualising
+        with ``base_weight`` (equal base weights when omitted).
+    where : mapping, optional
+        ``{column: value or values}``: the base is the rows that match every entry and have an
+        outcome. Other rows stay in the design (domain estimation), they are not dropped.
+    by : str, optional
+        A breakdown column; each of its categories is a domain of the full design.
+    ci : {"logit", "beta", "wilson"}
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``outcome, category, by, by_category, estimate, se, ci_low, ci_high, n, n_eff, deff``;
+        the overall rows have empty ``by`` and ``by_category``.
+    """
+    if ci not in METHODS:
+        raise AnalysisInputError(f"unknown CI method '{ci}'; choose one of {', '.join(METHODS)}")
+    if not 0 < level < 1:
+        raise AnalysisInputError(f"level must be between 0 and 1, not {level}")
+    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
+    coded = outcome_codes(frame, outcome, where)
+    if not coded.categories:
+        raise AnalysisInputError(f"outcome '{outcome}' has no answers in the base")
+    domains = [("", "", np.ones(len(frame), bool))]
+    if by is not None:
+        groups = _column(frame, by, "breakdown")
+        text = groups.astype("string")
+        order = ([str(c) for c in groups.cat.categories]
+                 if isinstance(groups.dtype, pd.CategoricalDtype)
+                 else sorted(pd.unique(text.dropna().astype(str))))
+        for value in order:
+            domains.append((by, value, (text == value).fillna(False).to_numpy()))
+    tables = []
+    for by_name, by_value, mask in domains:
+        numbers = summarise(design, domain_estimate(design, coded, mask), ci, level)
+        tables.append(pd.DataFrame({"outcome": outcome, "category": coded.categories,
+                                    "by": by_name, "by_category": by_value, **numbers}))
+    table = pd.concat(tables, ignore_index=True)[COLUMNS]
+    table["n"] = table["n"].astype(int)
+    return table
+
+
+def _column(frame: pd.DataFrame, column: str, role: str) -> pd.Series:
+    if column not in frame.columns:
+        raise AnalysisInputError(f"{role} column '{column}' is not a column of the data")
+    return frame[column]

@@ -1,0 +1,151 @@
+"""Raking (iterative proportional fitting) of base weights to population margins (DESIGN §7.1)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.cells import Cells, group_cells
+from analysis.errors import AnalysisInputError
+from analysis.margins import Margin, category_codes, parse_margins
+
+
+@dataclass
+class RakeResult:
+    """Weights and the report a reader needs to trust them.
+
+    Attributes
+    ----------
+    weights : pd.Series
+        Final weights, aligned to the input frame's index.
+    converged : bool
+        Whether every weighted margin came within ``tol`` (relative) of its target.
+    iterations : int
+        Full sweeps over the margins.
+    max_error : float
+        Largest relative difference between a weighted margin and its target.
+    worst : tuple[str, str]
+        The variable and category with that largest difference.
+    diagnostics : dict
+        Weight min/max/mean, Kish design effect ``n·Σw²/(Σw)²`` and effective sample size.
+    """
+
+    weights: pd.Series
+    converged: bool
+    iterations: int
+    max_error: float
+    worst: tuple[str, str]
+    diagnostics: dict[str, float] = field(default_factory=dict)
+
+
+def base_weights(frame: pd.DataFrame, base_weight: str | None) -> np.ndarray:
+    """The base weights as floats (1 for every row when none are named); must be positive."""
+    if base_weight is None:
+        return np.ones(len(frame))
+    if base_weight not in frame.columns:
+        raise AnalysisInputError(f"base weight column '{base_weight}' is not a column of the data")
+    values = pd.to_numeric(frame[base_weight], errors="coerce").to_numpy(float)
+    if np.isnan(values).any() or (values <= 0).any():
+        raise AnalysisInputError(f"base weight column '{base_weight}' must be positive numbers")
+    return values
+
+
+def weighting_cells(frame: pd.DataFrame, margins: list[Margin]) -> Cells:
+    codes = [category_codes(frame, margin) for margin in margins]
+    return group_cells(codes, [len(m.categories) for m in margins])
+
+
+def rake(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None = None,
+         max_iter: int = 100, tol: float = 1e-10,
+         bounds: tuple[float, float] | None = None) -> RakeResult:
+    """Rakes base weights to margins by iterative proportional fitting.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        One row per respondent with a column per weighting variable (categorical is fastest).
+    margins : pd.DataFrame
+        ``variable, category, proportion`` and optionally ``count``. With counts the weights sum
+        to the population; otherwise to the sum of the base weights.
+    base_weight : str, optional
+        Column of design weights; every row weighs 1 when omitted.
+    max_iter, tol : int, float
+        At most ``max_iter`` sweeps; converged when every margin is within ``tol`` (relative).
+    bounds : (float, float), optional
+        Lower and upper limits on each weight's adjustment ``w / (base · T / Σbase)``, where T is
+        the target total, so (0.2, 5) means no weight moves more than five-fold from its
+        evenly scaled base weight. Applied after each sweep and raked again.
+
+    Returns
+    -------
+    RakeResult
+        Non-convergence is reported (and warned about, naming the worst margin), never hidden.
+    """
+    if max_iter < 1 or tol <= 0:
+        raise AnalysisInputError("max_iter must be at least 1 and tol positive")
+    if len(frame) == 0:
+        raise AnalysisInputError("the data has no rows")
+    base = base_weights(frame, base_weight)
+    parsed = parse_margins(margins, float(base.sum()))
+    cells = weighting_cells(frame, parsed)
+    cell_base = cells.total(base)
+    adjustment = _fit(cells, cell_base, parsed, max_iter, tol, _limits(bounds, parsed, base))
+    factor, iterations, error, worst = adjustment
+    weights = base * factor[cells.of_row]
+    converged = error <= tol
+    if not converged:
+        warnings.warn(f"raking did not converge in {iterations} iterations: margin '{worst[0]}' "
+                      f"category '{worst[1]}' is off by {error:.3g} (relative)", stacklevel=2)
+    return RakeResult(pd.Series(weights, index=frame.index, name="weight"), converged,
+                      iterations, error, worst, weight_diagnostics(weights))
+
+
+def _limits(bounds: tuple[float, float] | None, parsed: list[Margin], base: np.ndarray
+            ) -> tuple[float, float] | None:
+    if bounds is None:
+        return None
+    lower, upper = bounds
+    if not 0 <= lower < 1 < upper:
+        raise AnalysisInputError("bounds must satisfy 0 <= lower < 1 < upper")
+    scale = parsed[0].targets.sum() / base.sum()
+    return lower * scale, upper * scale
+
+
+def _fit(cells: Cells, cell_base: np.ndarray, margins: list[Margin], max_iter: int, tol: float,
+         limits: tuple[float, float] | None) -> tuple[np.ndarray, int, float, tuple[str, str]]:
+    """IPF on cell totals; returns each cell's adjustment factor and the convergence report."""
+    factor = np.full(cells.count, margins[0].targets.sum() / cell_base.sum())
+    error, worst = np.inf, (margins[0].variable, margins[0].categories[0])
+    for iteration in range(1, max_iter + 1):
+        for margin, codes in zip(margins, cells.codes, strict=True):
+            totals = np.bincount(codes, weights=cell_base * factor, minlength=len(margin.targets))
+            factor *= (margin.targets / totals)[codes]
+        if limits is not None:
+            np.clip(factor, *limits, out=factor)
+        error, worst = _largest_error(cells, cell_base * factor, margins)
+        if error <= tol:
+            return factor, iteration, error, worst
+    return factor, max_iter, error, worst
+
+
+def _largest_error(cells: Cells, cell_weights: np.ndarray, margins: list[Margin]
+                   ) -> tuple[float, tuple[str, str]]:
+    worst_error, worst = -1.0, ("", "")
+    for margin, codes in zip(margins, cells.codes, strict=True):
+        totals = np.bincount(codes, weights=cell_weights, minlength=len(margin.targets))
+        errors = np.abs(totals / margin.targets - 1)
+        at = int(np.argmax(errors))
+        if errors[at] > worst_error:
+            worst_error, worst = float(errors[at]), (margin.variable, margin.categories[at])
+    return worst_error, worst
+
+
+def weight_diagnostics(weights: np.ndarray) -> dict[str, float]:
+    """Min, max, mean, Kish design effect and effective n of a set of weights."""
+    n, total = len(weights), float(weights.sum())
+    kish = n * float(np.square(weights).sum()) / total**2
+    return {"n": float(n), "min": float(weights.min()), "max": float(weights.max()),
+            "mean": total / n, "sum": total, "deff_kish": kish, "n_eff": n / kish}

@@ -53,7 +53,8 @@ def compare(case: Case, folder, label: str) -> int:
     checked = 0
     for answer in answers.itertuples():
         what = f"{label} spec {answer.spec} category {answer.category}"
-        ours, ours_beta = logit_rows[(answer.spec, answer.category)], beta_rows[(answer.spec, answer.category)]
+        key = (answer.spec, answer.category)
+        ours, ours_beta = logit_rows[key], beta_rows[key]
         assert abs(ours["estimate"] - answer.estimate) <= ESTIMATE_TOL, what
         _close(ours["se"], answer.se, f"{what}: se")
         _close(ours["deff"], answer.deff, f"{what}: deff")
@@ -65,7 +66,7 @@ def compare(case: Case, folder, label: str) -> int:
         # returning p = 0 or limits of 0 and NaN: compare with it where it gave a proper
         # interval around the same p, else with the closed form on R's se and df.
         p, se = answer.estimate, answer.se
-        r_logit_sound = (abs(answer.logit_p - p) < 1e-8 and 0 < answer.logit_low
+        r_logit_sound = (abs(answer.logit_p - p) < 1e-8 and answer.logit_low > 0
                          and answer.logit_high < 1)
         if 0 < p < 1:
             if r_logit_sound:

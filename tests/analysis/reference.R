@@ -56,6 +56,25 @@ run_case <- function(dir) {
     }
   }
   write.csv(do.call(rbind, rows), file.path(dir, "results.csv"), row.names = FALSE)
+
+  # Contrasts between domains of the aware pupils, as ratios over the full calibrated design
+  # (svyby(covmat=TRUE) fails on subsets of calibrated designs): Black - White, Black / White
+  # and Black - everyone else.
+  inbase <- d$felt != "" & d$aware == "yes"
+  contrasts <- list()
+  for (category in sort(unique(d$felt[d$felt != ""]))) {
+    hit <- d$felt == category
+    for (what in c("difference", "ratio", "rest")) {
+      other <- if (what == "rest") d$eth != "Black" else d$eth == "White"
+      cal <- update(cal, a = as.numeric(inbase & d$eth == "Black"), b = as.numeric(inbase & other),
+                    ya = as.numeric(inbase & d$eth == "Black" & hit), yb = as.numeric(inbase & other & hit))
+      r <- svyratio(~ya + yb, ~a + b, cal, covmat = TRUE)
+      c <- if (what == "ratio") svycontrast(r, quote(`ya/a` / `yb/b`)) else svycontrast(r, quote(`ya/a` - `yb/b`))
+      contrasts[[length(contrasts) + 1]] <- data.frame(
+        category = category, contrast = what, estimate = num(coef(c)), se = num(SE(c)))
+    }
+  }
+  write.csv(do.call(rbind, contrasts), file.path(dir, "contrasts.csv"), row.names = FALSE)
 }
 
 args <- commandArgs(trailingOnly = TRUE)

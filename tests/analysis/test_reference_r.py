@@ -17,6 +17,7 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from analysis import estimate, rake
+from analysis.compare import compare_domains
 from tests.analysis.cases import COMMITTED, FIXED_SEEDS, Case, make_case, read_answers, run_r, write_case
 from tests.support import require
 
@@ -77,7 +78,25 @@ def compare(case: Case, folder, label: str) -> int:
             _close(ours["ci_low"], low, f"{what}: logit low")
             _close(ours["ci_high"], high, f"{what}: logit high")
         checked += 1
-    return checked
+    return checked + compare_contrasts(case, folder, label, weights)
+
+
+def compare_contrasts(case: Case, folder, label: str, weights: np.ndarray) -> int:
+    """Black - White, Black / White and Black - rest among aware pupils, against svycontrast."""
+    frame = case.frame.assign(weight=weights)
+    design = {"strata": "borough", "cluster": "school", "margins": case.margins,
+              "base_weight": case.base_weight, "where": {"aware": "yes"}}
+    contrasts = pd.read_csv(folder / "contrasts.csv")
+    for row in contrasts.itertuples():
+        other = None if row.contrast == "rest" else {"eth": "White"}
+        ours = compare_domains(frame, "felt", row.category, "weight", {"eth": "Black"}, other,
+                               **design)
+        value, se = ((ours.ratio, ours.se_ratio) if row.contrast == "ratio"
+                     else (ours.difference, ours.se_difference))
+        what = f"{label} {row.contrast} {row.category}"
+        assert value == pytest.approx(row.estimate, rel=1e-9, abs=1e-12, nan_ok=True), what
+        _close(se, row.se, f"{what}: se")
+    return len(contrasts)
 
 
 @pytest.mark.parametrize("seed", FIXED_SEEDS)

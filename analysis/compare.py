@@ -1,0 +1,127 @@
+"""Differences and ratios between domains of one wave, and between waves (DESIGN §7.4).
+
+Two domains of one wave share a design, so their covariance comes from the same linearised
+cluster totals; two waves are independent samples, so their variances add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.design import SurveyDesign
+from analysis.errors import AnalysisInputError
+from analysis.estimates import Outcome, domain_estimate, filter_mask, outcome_codes
+
+Filter = Mapping[str, str | Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``a - b`` and ``a / b`` with standard errors, intervals and a two-sided p-value.
+
+    ``differs`` is true only when the interval for the difference excludes zero.
+    """
+
+    estimate_a: float
+    estimate_b: float
+    difference: float
+    se_difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    ratio: float
+    se_ratio: float
+    ratio_ci_low: float
+    ratio_ci_high: float
+    df: float
+    differs: bool
+
+
+def contrast(p_a: float, p_b: float, var_a: float, var_b: float, cov_ab: float, df: float,
+             level: float = 0.95) -> Comparison:
+    """The difference and ratio of two estimates given their (co)variances.
+
+    The ratio's SE is the delta method's and its interval is symmetric on the log scale.
+    Quantiles are t on ``df`` degrees of freedom (normal when ``df`` is infinite).
+    """
+    quantile = stats.t.ppf((1 + level) / 2, df) if df >= 1 else np.nan
+    difference = p_a - p_b
+    se = float(np.sqrt(max(var_a + var_b - 2 * cov_ab, 0.0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = difference / se
+        p_value = float(2 * stats.t.sf(abs(statistic), df)) if df >= 1 else np.nan
+        ratio = p_a / p_b
+        log_var = var_a / p_a**2 + var_b / p_b**2 - 2 * cov_ab / (p_a * p_b)
+        se_log = float(np.sqrt(max(log_var, 0.0))) if np.isfinite(log_var) else np.nan
+        ratio_low, ratio_high = ratio * np.exp(-quantile * se_log), ratio * np.exp(quantile * se_log)
+    low, high = difference - quantile * se, difference + quantile * se
+    return Comparison(float(p_a), float(p_b), float(difference), se, float(low), float(high),
+                      p_value, float(ratio),
+                      float(ratio * se_log), float(ratio_low), float(ratio_high), float(df),
+                      bool(low > 0 or high < 0))
+
+
+def compare_domains(frame: pd.DataFrame, outcome: str, category: str, weight: str,
+                    domain_a: Filter, domain_b: Filter | None = None, strata: str | None = None,
+                    cluster: str | None = None, margins: pd.DataFrame | None = None,
+                    base_weight: str | None = None, where: Filter | None = None,
+                    level: float = 0.95) -> Comparison:
+    """Compares the proportion in ``category`` between two domains of the same design.
+
+    ``domain_b`` defaults to the rest of the base (everyone in the base not in ``domain_a``).
+    Degrees of freedom are those of the two domains together.
+    """
+    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
+    coded = outcome_codes(frame, outcome, where)
+    in_a = filter_mask(frame, domain_a)
+    in_b = filter_mask(frame, domain_b) if domain_b is not None else ~in_a
+    return _compare(design, coded, category, in_a, in_b, level)
+
+
+def _compare(design: SurveyDesign, coded: Outcome, category: str, in_a: np.ndarray,
+             in_b: np.ndarray, level: float) -> Comparison:
+    if category not in coded.categories:
+        raise AnalysisInputError(f"outcome '{coded.name}' has no category '{category}' in the base")
+    k = coded.categories.index(category)
+    a, b = domain_estimate(design, coded, in_a), domain_estimate(design, coded, in_b)
+    if a.n == 0 or b.n == 0:
+        raise AnalysisInputError("one of the domains has no rows in the base")
+    cov = design.covariance(np.column_stack([a.cluster_totals[:, k], b.cluster_totals[:, k]]))
+    df = design.degrees_of_freedom(np.flatnonzero((in_a | in_b) & (coded.code_of_row >= 0)))
+    return contrast(a.proportions[k], b.proportions[k], cov[0, 0], cov[1, 1], cov[0, 1], df, level)
+
+
+def each_against_rest(frame: pd.DataFrame, outcome: str, category: str, weight: str, by: str,
+                      strata: str | None = None, cluster: str | None = None,
+                      margins: pd.DataFrame | None = None, base_weight: str | None = None,
+                      where: Filter | None = None, level: float = 0.95) -> pd.DataFrame:
+    """The equality view: every group of ``by`` against the other groups (rows with no
+    ``by`` answer are in neither), one row per group, flagged only where the CI excludes 0."""
+    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
+    coded = outcome_codes(frame, outcome, where)
+    text = frame[by].astype("string")
+    answered = text.notna().to_numpy()
+    rows = []
+    for group in sorted(pd.unique(text.dropna().astype(str))):
+        in_group = (text == group).fillna(False).to_numpy()
+        result = _compare(design, coded, category, in_group, answered & ~in_group, level)
+        rows.append({"by": by, "group": group, **asdict(result)})
+    return pd.DataFrame(rows)
+
+
+def compare_waves(a: Mapping[str, float], b: Mapping[str, float], level: float = 0.95
+                  ) -> Comparison:
+    """Compares one estimate between two independent waves.
+
+    ``a`` and ``b`` need ``estimate`` and ``se`` (e.g. rows of two estimates tables) and may
+    give the design ``df``; the smaller of the two is used, which errs on the wide side.
+    Without df the normal distribution is used.
+    """
+    df = min(float(a.get("df", np.inf)), float(b.get("df", np.inf)))
+    return contrast(float(a["estimate"]), float(b["estimate"]), float(a["se"]) ** 2,
+                    float(b["se"]) ** 2, 0.0, df, level)

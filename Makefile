@@ -5,7 +5,7 @@ FLASK   := FLASK_APP=wsgi $(VENV)/bin/flask
 STAMP   := $(VENV)/.installed
 DEMO_RESPONSES ?= 600
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-weighting clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,5 +33,15 @@ lint: install
 bench: install
 	$(PYTHON) benchmarks/bench_submit.py
 
+# Peers (balance, weightipy, ipfn) pin their own numpy/pandas: they get a venv of their own.
+.venv-bench/.installed: pyproject.toml
+	python3 -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet -e . balance weightipy ipfn
+	touch .venv-bench/.installed
+
+bench-weighting: .venv-bench/.installed
+	.venv-bench/bin/python benchmarks/bench_weighting.py
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .venv-bench instance .pytest_cache

@@ -56,13 +56,13 @@ def contrast(p_a: float, p_b: float, var_a: float, var_b: float, cov_ab: float, 
         statistic = difference / se
         p_value = float(2 * stats.t.sf(abs(statistic), df)) if df >= 1 else np.nan
         ratio = p_a / p_b
-        log_var = var_a / p_a**2 + var_b / p_b**2 - 2 * cov_ab / (p_a * p_b)
-        se_log = float(np.sqrt(max(log_var, 0.0))) if np.isfinite(log_var) else np.nan
+        ratio_var = (var_a - 2 * ratio * cov_ab + ratio**2 * var_b) / p_b**2
+        se_ratio = float(np.sqrt(max(ratio_var, 0.0))) if np.isfinite(ratio_var) else np.nan
+        se_log = se_ratio / ratio if ratio > 0 else np.nan  # no log-scale interval at 0
         ratio_low, ratio_high = ratio * np.exp(-quantile * se_log), ratio * np.exp(quantile * se_log)
     low, high = difference - quantile * se, difference + quantile * se
     return Comparison(float(p_a), float(p_b), float(difference), se, float(low), float(high),
-                      p_value, float(ratio),
-                      float(ratio * se_log), float(ratio_low), float(ratio_high), float(df),
+                      p_value, float(ratio), se_ratio, float(ratio_low), float(ratio_high), float(df),
                       bool(low > 0 or high < 0))
 
 

@@ -38,17 +38,19 @@ class Outcome:
 
 def outcome_codes(frame: pd.DataFrame, outcome: str,
                   where: Mapping[str, str | Sequence[str]] | None = None) -> Outcome:
-    """The base (rows meeting ``where`` with a non-empty outcome) and each row's category."""
+    """The base (rows meeting ``where`` with a non-empty outcome) and each row's category.
+
+    A categorical column reports all its categories; any other reports those seen in the base.
+    """
     column = _column(frame, outcome, "outcome")
     as_text = column.astype("string")
     present = column.notna().to_numpy() & (as_text.fillna("").str.strip() != "").to_numpy()
     in_base = present & filter_mask(frame, where)
     if isinstance(column.dtype, pd.CategoricalDtype):
-        order = [str(c) for c in column.cat.categories]
+        # Like an R factor: every declared category is reported, 0 where nobody chose it.
+        categories = [str(c) for c in column.cat.categories]
     else:
-        order = sorted(pd.unique(as_text[in_base].astype(str)))
-    seen = set(as_text[in_base].astype(str))
-    categories = [c for c in order if c in seen]
+        categories = sorted(pd.unique(as_text[in_base].astype(str)))
     lookup = {c: i for i, c in enumerate(categories)}
     codes = np.full(len(frame), -1, np.int64)
     codes[in_base] = as_text[in_base].astype(str).map(lookup).to_numpy(np.int64)

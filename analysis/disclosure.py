@@ -1,0 +1,107 @@
+"""Statistical disclosure control for every published or downloadable table (DESIGN §7.5).
+
+Decisions use the unweighted base only. Thresholds can be raised, never lowered below the
+defaults here: a configuration that tries is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import AnalysisInputError
+
+CONFIDENTIAL = "[c]"
+LOW_RELIABILITY = "[u]"
+NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = "[z]"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Minimum unweighted bases; the defaults are the floors (ONS, Sport England CYP)."""
+
+    floor: int = 10  # nothing at all from fewer respondents
+    breakdown: int = 30  # a percentage in a breakdown
+    reliable: int = 100  # below this base, or n_eff below ``reliable_n_eff``: [u]
+    reliable_n_eff: float = 50
+    area_schools: int = 3  # an area (borough) figure needs this many schools ...
+    area_base: int = 150  # ... and this base
+    rounding: int = 5  # published counts are rounded to a multiple of this
+
+    def __post_init__(self) -> None:
+        floors = Thresholds.__dataclass_fields__
+        for name, spec in floors.items():
+            if getattr(self, name) < spec.default:
+                raise AnalysisInputError(
+                    f"disclosure threshold '{name}' may be raised but not lowered below "
+                    f"{spec.default} (asked for {getattr(self, name)})")
+
+
+DEFAULTS = Thresholds()
+
+
+def round_count(count: float, base: int = 5) -> int:
+    """Nearest multiple of ``base``, halves rounded up (the ONS 10-5 rule's rounding)."""
+    return int(np.floor(count / base + 0.5) * base)
+
+
+def primary_symbol(n: int, n_eff: float, estimate: float, *, breakdown: bool, area: bool,
+                   schools: int | None, thresholds: Thresholds = DEFAULTS) -> str:
+    """The GSS symbol one cell earns on its own: "" (shown), [c], [u] or [x]."""
+    if n < thresholds.floor or (breakdown and n < thresholds.breakdown):
+        return CONFIDENTIAL
+    if area and ((schools or 0) < thresholds.area_schools or n < thresholds.area_base):
+        return CONFIDENTIAL
+    if estimate is None or not np.isfinite(estimate):
+        return NOT_AVAILABLE
+    if n < thresholds.reliable or not n_eff >= thresholds.reliable_n_eff:
+        return LOW_RELIABILITY
+    return ""
+
+
+def protect_groups(bases: pd.Series, hidden: pd.Series, floor: int) -> pd.Series:
+    """Secondary suppression within one breakdown whose total is published.
+
+    A lone hidden group could be recovered as total minus the visible groups, and several
+    hidden groups whose bases add up to fewer than ``floor`` would disclose their sum. So
+    the smallest visible groups are hidden too until neither is true (or none are left).
+    Returns the new hidden flags, aligned to ``bases``.
+    """
+    hidden = hidden.astype(bool).copy()
+    if not hidden.any():
+        return hidden
+    visible_by_size = bases[~hidden].sort_values(kind="stable").index.tolist()
+    while visible_by_size and (hidden.sum() == 1 or bases[hidden].sum() < floor):
+        hidden[visible_by_size.pop(0)] = True
+    return hidden
+
+
+def apply(table: pd.DataFrame, thresholds: Thresholds = DEFAULTS,
+          area_breakdowns: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Adds ``symbol`` and ``n_rounded`` to a release table and blanks what must not show.
+
+    ``table`` needs ``indicator, breakdown, group, estimate, ci_low, ci_high, se, n, n_eff``
+    and, for area breakdowns, ``schools``. Overall rows have an empty ``breakdown``.
+    """
+    table = table.copy()
+    breakdown = table["breakdown"].astype(str) != ""
+    area = table["breakdown"].isin(area_breakdowns)
+    schools = table["schools"] if "schools" in table.columns else pd.Series(None, index=table.index)
+    table["symbol"] = [
+        primary_symbol(int(n), float(n_eff), float(est), breakdown=bool(b), area=bool(a),
+                       schools=None if pd.isna(s) else int(s), thresholds=thresholds)
+        for n, n_eff, est, b, a, s in zip(table["n"], table["n_eff"], table["estimate"],
+                                         breakdown, area, schools, strict=True)]
+    for _, rows in table[breakdown].groupby(["indicator", "breakdown"], sort=False):
+        hidden = protect_groups(rows["n"], rows["symbol"] == CONFIDENTIAL, thresholds.floor)
+        table.loc[hidden[hidden].index, "symbol"] = CONFIDENTIAL
+    confidential = table["symbol"] == CONFIDENTIAL
+    for column in ("estimate", "ci_low", "ci_high", "se", "n_eff", "deff"):
+        if column in table.columns:
+            table.loc[confidential, column] = np.nan
+    table["n_rounded"] = [pd.NA if hide else round_count(n, thresholds.rounding)
+                          for n, hide in zip(table["n"], confidential, strict=True)]
+    return table.drop(columns=["n"])

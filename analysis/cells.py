@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Above this many possible combinations the cells are numbered by sorting instead of by arithmetic.
+# Up to this many combinations a row's cell is its combination number, empty cells included.
 DENSE_CELL_LIMIT = 1 << 22
 
 
@@ -18,7 +18,11 @@ DENSE_CELL_LIMIT = 1 << 22
 class Cells:
     of_row: np.ndarray  # each row's cell number, 0..count-1
     codes: list[np.ndarray]  # per variable: each cell's category position
-    count: int
+    rows: np.ndarray  # how many rows each cell has (0 for an empty combination)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
 
     def total(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` over each cell's rows."""
@@ -26,20 +30,20 @@ class Cells:
 
 
 def group_cells(codes: list[np.ndarray], sizes: list[int]) -> Cells:
-    """Numbers the non-empty combinations of the per-variable category ``codes``."""
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    for column, size in zip(codes, sizes, strict=True):
-        key = key * size + column
+    """Numbers the combinations of the per-variable category ``codes`` (small integer arrays)."""
     possible = int(np.prod(sizes, dtype=np.float64))
-    if possible <= DENSE_CELL_LIMIT:
-        occupied = np.flatnonzero(np.bincount(key, minlength=possible))
-        renumber = np.full(possible, -1, dtype=np.int64)
-        renumber[occupied] = np.arange(len(occupied))
-        of_row, cell_keys = renumber[key], occupied
+    dense = possible <= DENSE_CELL_LIMIT
+    key = codes[0].astype(np.int32 if dense else np.int64)
+    for column, size in zip(codes[1:], sizes[1:], strict=True):
+        key *= size
+        key += column
+    if dense:
+        rows = np.bincount(key, minlength=possible)
+        cell_keys = np.arange(possible)
     else:
-        cell_keys, of_row = np.unique(key, return_inverse=True)
-    cell_codes, rest = [], cell_keys.copy()
+        cell_keys, key, rows = np.unique(key, return_inverse=True, return_counts=True)
+    cell_codes, rest = [], cell_keys
     for size in reversed(sizes):
         cell_codes.append(rest % size)
-        rest //= size
-    return Cells(of_row, list(reversed(cell_codes)), len(cell_keys))
+        rest = rest // size
+    return Cells(key, list(reversed(cell_codes)), rows)

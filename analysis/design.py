@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from analysis.cells import Cells
+from analysis.columns import codes_of
 from analysis.errors import AnalysisInputError
 from analysis.margins import parse_margins
 from analysis.raking import base_weights, weighting_cells
@@ -30,7 +30,7 @@ class Calibration:
     model: np.ndarray  # cells × p: intercept and treatment dummies of every margin
     gram_inverse: np.ndarray  # (Σ base · m mᵀ)⁻¹
     base: np.ndarray  # base weights per row
-    weight_by_cluster_cell: sparse.csr_matrix  # clusters × cells: Σ final weight
+    cluster_model: np.ndarray  # clusters × p: Σ final weight × model row, over each cluster
 
 
 @dataclass
@@ -63,9 +63,10 @@ class SurveyDesign:
         weights = _positive_column(frame, weight)
         stratum_of_row = _codes(frame, strata) if strata else np.zeros(len(frame), np.int64)
         if cluster:
-            pairs = pd.MultiIndex.from_arrays([stratum_of_row, _codes(frame, cluster)])
-            cluster_of_row, unique_pairs = pd.factorize(pairs)
-            stratum_of_cluster = unique_pairs.get_level_values(0).to_numpy(np.int64)
+            within = _codes(frame, cluster)
+            pair = stratum_of_row * (int(within.max()) + 1) + within  # clusters nest in strata
+            cluster_of_row, first_pair = pd.factorize(pair)
+            stratum_of_cluster = first_pair // (int(within.max()) + 1)
         else:
             cluster_of_row = np.arange(len(frame))
             stratum_of_cluster = stratum_of_row
@@ -89,8 +90,8 @@ class SurveyDesign:
         if cal is None:
             return cluster_totals
         beta = cal.gram_inverse @ (cal.model.T @ cell_base_totals)
-        fitted = cal.model @ beta  # cells × k
-        return cluster_totals - cal.weight_by_cluster_cell @ fitted
+        # Σ over a cluster of w·mᵀβ is (Σ w·m)ᵀβ: the fitted part costs nothing per row.
+        return cluster_totals - cal.cluster_model @ beta
 
     def covariance(self, cluster_totals: np.ndarray) -> np.ndarray:
         """With-replacement covariance of the totals of the linearised values (k × k)."""
@@ -105,10 +106,11 @@ class SurveyDesign:
         means_term = (sums[centred] * (scale_h[centred] / n_h[centred])[:, None]).T @ sums[centred]
         return crossed - means_term
 
-    def degrees_of_freedom(self, in_base: np.ndarray) -> int:
-        """Clusters minus strata, counting only those with rows in the base (R's ``degf``)."""
-        clusters = np.unique(self.cluster_of_row[in_base])
-        return len(clusters) - len(np.unique(self.stratum_of_cluster[clusters]))
+    def degrees_of_freedom(self, rows: np.ndarray) -> int:
+        """Clusters minus strata, counting only those with ``rows`` in them (R's ``degf``)."""
+        used = np.flatnonzero(np.bincount(self.cluster_of_row[rows], minlength=self.n_clusters))
+        strata = np.bincount(self.stratum_of_cluster[used], minlength=len(self.clusters_in_stratum))
+        return len(used) - int(np.count_nonzero(strata))
 
 
 def _positive_column(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -123,7 +125,7 @@ def _positive_column(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _codes(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         raise AnalysisInputError(f"design column '{column}' is not a column of the data")
-    codes, _ = pd.factorize(frame[column])
+    codes, _ = codes_of(frame[column])
     if (codes < 0).any():
         raise AnalysisInputError(f"design column '{column}' has missing values")
     return codes.astype(np.int64)
@@ -131,14 +133,19 @@ def _codes(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def _calibration(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None,
                  weights: np.ndarray, cluster_of_row: np.ndarray, n_clusters: int) -> Calibration:
+    """The raking model: an intercept and treatment dummies of every margin (R's model.matrix),
+    held per weighting cell and, weighted by the final weights, per cluster."""
     base = base_weights(frame, base_weight)
     parsed = parse_margins(margins, float(base.sum()))
     cells = weighting_cells(frame, parsed)
-    columns = [np.ones(cells.count)]
+    cell_columns = [np.ones(cells.count)]
+    cluster_columns = [np.bincount(cluster_of_row, weights=weights, minlength=n_clusters)]
     for margin, codes in zip(parsed, cells.codes, strict=True):
-        columns += [(codes == level).astype(float) for level in range(1, len(margin.categories))]
-    model = np.column_stack(columns)
+        size = len(margin.categories)
+        cell_columns += [(codes == level).astype(float) for level in range(1, size)]
+        by_level = np.bincount(cluster_of_row * size + codes[cells.of_row], weights=weights,
+                               minlength=n_clusters * size).reshape(n_clusters, size)
+        cluster_columns.append(by_level[:, 1:])
+    model = np.column_stack(cell_columns)
     gram = model.T @ (cells.total(base)[:, None] * model)
-    by_cluster_cell = sparse.csr_matrix((weights, (cluster_of_row, cells.of_row)),
-                                        shape=(n_clusters, cells.count))
-    return Calibration(cells, model, np.linalg.pinv(gram), base, by_cluster_cell)
+    return Calibration(cells, model, np.linalg.pinv(gram), base, np.column_stack(cluster_columns))

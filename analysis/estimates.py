@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.columns import codes_of, rows_matching
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisInputError
 from analysis.intervals import METHODS, confidence_interval
@@ -40,21 +41,18 @@ def outcome_codes(frame: pd.DataFrame, outcome: str,
                   where: Mapping[str, str | Sequence[str]] | None = None) -> Outcome:
     """The base (rows meeting ``where`` with a non-empty outcome) and each row's category.
 
-    A categorical column reports all its categories; any other reports those seen in the base.
+    A categorical column reports all its categories, like an R factor (0 where nobody chose
+    one); any other column reports the categories seen in the base, in sorted order.
     """
-    column = _column(frame, outcome, "outcome")
-    as_text = column.astype("string")
-    present = column.notna().to_numpy() & (as_text.fillna("").str.strip() != "").to_numpy()
-    in_base = present & filter_mask(frame, where)
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        # Like an R factor: every declared category is reported, 0 where nobody chose it.
-        categories = [str(c) for c in column.cat.categories]
-    else:
-        categories = sorted(pd.unique(as_text[in_base].astype(str)))
-    lookup = {c: i for i, c in enumerate(categories)}
-    codes = np.full(len(frame), -1, np.int64)
-    codes[in_base] = as_text[in_base].astype(str).map(lookup).to_numpy(np.int64)
-    return Outcome(outcome, categories, codes)
+    codes, labels = codes_of(_column(frame, outcome, "outcome"), blank_is_missing=True)
+    codes = np.where(filter_mask(frame, where), codes, -1)
+    if isinstance(frame[outcome].dtype, pd.CategoricalDtype):
+        return Outcome(outcome, labels, codes)
+    seen = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(labels)))
+    order = sorted(seen, key=lambda i: labels[i])
+    renumber = np.full(len(labels) + 1, -1, np.int64)  # the last slot maps -1 to -1
+    renumber[order] = np.arange(len(order))
+    return Outcome(outcome, [labels[i] for i in order], renumber[codes])
 
 
 def filter_mask(frame: pd.DataFrame, where: Mapping[str, str | Sequence[str]] | None
@@ -63,8 +61,7 @@ def filter_mask(frame: pd.DataFrame, where: Mapping[str, str | Sequence[str]] | 
     mask = np.ones(len(frame), bool)
     for column, wanted in (where or {}).items():
         values = [wanted] if isinstance(wanted, str) else list(wanted)
-        text = _column(frame, column, "filter").astype("string")
-        mask &= text.isin([str(v) for v in values]).fillna(False).to_numpy()
+        mask &= rows_matching(_column(frame, column, "filter"), values)
     return mask
 
 
@@ -150,12 +147,10 @@ def estimate(frame: pd.DataFrame, outcome: str, weight: str, strata: str | None 
     domains = [("", "", np.ones(len(frame), bool))]
     if by is not None:
         groups = _column(frame, by, "breakdown")
-        text = groups.astype("string")
-        order = ([str(c) for c in groups.cat.categories]
-                 if isinstance(groups.dtype, pd.CategoricalDtype)
-                 else sorted(pd.unique(text.dropna().astype(str))))
-        for value in order:
-            domains.append((by, value, (text == value).fillna(False).to_numpy()))
+        codes, labels = codes_of(groups)
+        order = (range(len(labels)) if isinstance(groups.dtype, pd.CategoricalDtype)
+                 else sorted(range(len(labels)), key=lambda i: labels[i]))
+        domains += [(by, labels[i], codes == i) for i in order]
     tables = []
     for by_name, by_value, mask in domains:
         numbers = summarise(design, domain_estimate(design, coded, mask), ci, level)

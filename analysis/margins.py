@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.columns import codes_of
 from analysis.errors import AnalysisInputError
 
 PROPORTION_TOLERANCE = 1e-6
@@ -36,39 +37,41 @@ def parse_margins(margins: pd.DataFrame, base_total: float) -> list[Margin]:
     missing = required - set(margins.columns)
     if missing:
         raise AnalysisInputError(f"margins need the columns {sorted(required)}; missing {sorted(missing)}")
-    table = margins.copy()
-    table["variable"] = table["variable"].astype(str)
-    table["category"] = table["category"].astype(str)
-    use_counts = "count" in table.columns and table["count"].notna().any()
+    variables = [str(v) for v in margins["variable"]]
+    categories = [str(c) for c in margins["category"]]
+    proportions = pd.to_numeric(margins["proportion"], errors="coerce").to_numpy(float)
+    counts = (pd.to_numeric(margins["count"], errors="coerce").to_numpy(float)
+              if "count" in margins.columns else np.full(len(margins), np.nan))
+    use_counts = not np.isnan(counts).all()
     parsed, population = [], None
-    for variable, rows in table.groupby("variable", sort=False):
-        duplicated = rows["category"][rows["category"].duplicated()]
-        if len(duplicated):
-            raise AnalysisInputError(
-                f"margin '{variable}' lists category '{duplicated.iloc[0]}' twice")
-        proportions = pd.to_numeric(rows["proportion"], errors="coerce")
-        _check_positive(variable, rows["category"], proportions, "proportion")
-        total = float(proportions.sum())
+    for variable in dict.fromkeys(variables):
+        rows = [i for i, v in enumerate(variables) if v == variable]
+        names = [categories[i] for i in rows]
+        if len(set(names)) < len(names):
+            twice = next(name for name in names if names.count(name) > 1)
+            raise AnalysisInputError(f"margin '{variable}' lists category '{twice}' twice")
+        shares = proportions[rows]
+        _check_positive(variable, names, shares, "proportion")
+        total = float(shares.sum())
         if abs(total - 1) > PROPORTION_TOLERANCE:
             raise AnalysisInputError(
                 f"margin '{variable}': proportions sum to {total:.9g}, not 1 (within 1e-6)")
         if use_counts:
-            counts = pd.to_numeric(rows["count"], errors="coerce")
-            _check_positive(variable, rows["category"], counts, "count")
-            targets = counts.to_numpy(float)
-            population = _same_population(variable, targets.sum(), population)
+            targets = counts[rows]
+            _check_positive(variable, names, targets, "count")
+            population = _same_population(variable, float(targets.sum()), population)
         else:
-            targets = proportions.to_numpy(float) * base_total
-        parsed.append(Margin(variable, tuple(rows["category"]), targets))
+            targets = shares * base_total
+        parsed.append(Margin(variable, tuple(names), targets))
     if not parsed:
         raise AnalysisInputError("margins table is empty")
     return parsed
 
 
-def _check_positive(variable: str, categories: pd.Series, values: pd.Series, what: str) -> None:
-    bad = values.isna() | (values <= 0)
+def _check_positive(variable: str, categories: list[str], values: np.ndarray, what: str) -> None:
+    bad = np.isnan(values) | (values <= 0)
     if bad.any():
-        category = categories[bad].iloc[0]
+        category = categories[int(np.argmax(bad))]
         raise AnalysisInputError(
             f"margin '{variable}', category '{category}': {what} must be a positive number")
 
@@ -82,36 +85,33 @@ def _same_population(variable: str, total: float, population: float | None) -> f
 
 
 def category_codes(frame: pd.DataFrame, margin: Margin) -> np.ndarray:
-    """Each row's position in ``margin.categories``; raises on missing or unknown categories.
+    """Each row's position in ``margin.categories`` as a small integer array.
 
-    Categorical columns are mapped through their categories (cheap at a million rows); other
-    columns are compared as strings.
+    Raises on missing values and on categories the margins do not know. A categorical column
+    whose categories are already the margin's, in order, costs nothing here.
     """
     if margin.variable not in frame.columns:
         raise AnalysisInputError(f"weighting variable '{margin.variable}' is not a column of the data")
-    column = frame[margin.variable]
-    position = {category: i for i, category in enumerate(margin.categories)}
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        raw = column.cat.codes.to_numpy()
-        labels = [str(c) for c in column.cat.categories]
-    else:
-        as_text = column.where(column.isna(), column.astype(str))
-        uniques, raw = np.unique(as_text.fillna("\0missing").to_numpy(str), return_inverse=True)
-        labels = [u for u in uniques]
-        raw = np.where(uniques[raw] == "\0missing", -1, raw)
+    raw, labels = codes_of(frame[margin.variable])
     if (raw < 0).any():
         raise AnalysisInputError(f"weighting variable '{margin.variable}' has missing values")
-    lookup = np.array([position.get(label, -1) for label in labels], dtype=np.int64)
-    codes = lookup[raw] if len(lookup) else raw.astype(np.int64)
+    if tuple(labels) == margin.categories:
+        return raw
+    position = {category: i for i, category in enumerate(margin.categories)}
+    lookup = np.array([position.get(label, -1) for label in labels], dtype=np.int16)
+    codes = lookup[raw]
     if (codes < 0).any():
         unknown = labels[int(raw[np.argmax(codes < 0)])]
         raise AnalysisInputError(
             f"weighting variable '{margin.variable}': category '{unknown}' is in the data but "
             "not in the margins")
-    present = np.bincount(codes, minlength=len(margin.categories))
-    if (present == 0).any():
-        absent = margin.categories[int(np.argmax(present == 0))]
+    return codes
+
+
+def check_present(margin: Margin, rows_per_category: np.ndarray) -> None:
+    """Every target category needs rows: raking cannot weight up nobody."""
+    if (rows_per_category == 0).any():
+        absent = margin.categories[int(np.argmax(rows_per_category == 0))]
         raise AnalysisInputError(
             f"weighting variable '{margin.variable}': target category '{absent}' has no rows "
             "in the data")
-    return codes

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.cells import Cells, group_cells
 from analysis.errors import AnalysisInputError
-from analysis.margins import Margin, category_codes, parse_margins
+from analysis.margins import Margin, category_codes, check_present, parse_margins
 
 
 @dataclass
@@ -54,8 +54,13 @@ def base_weights(frame: pd.DataFrame, base_weight: str | None) -> np.ndarray:
 
 
 def weighting_cells(frame: pd.DataFrame, margins: list[Margin]) -> Cells:
+    """The rows' weighting cells; refuses a target category that no row has."""
     codes = [category_codes(frame, margin) for margin in margins]
-    return group_cells(codes, [len(m.categories) for m in margins])
+    cells = group_cells(codes, [len(m.categories) for m in margins])
+    for margin, cell_codes in zip(margins, cells.codes, strict=True):
+        check_present(margin, np.bincount(cell_codes, weights=cells.rows,
+                                          minlength=len(margin.categories)))
+    return cells
 
 
 def rake(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None = None,
@@ -88,29 +93,33 @@ def rake(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None = N
         raise AnalysisInputError("max_iter must be at least 1 and tol positive")
     if len(frame) == 0:
         raise AnalysisInputError("the data has no rows")
-    base = base_weights(frame, base_weight)
-    parsed = parse_margins(margins, float(base.sum()))
+    base = base_weights(frame, base_weight) if base_weight else None
+    base_total = float(base.sum()) if base is not None else float(len(frame))
+    parsed = parse_margins(margins, base_total)
     cells = weighting_cells(frame, parsed)
-    cell_base = cells.total(base)
-    adjustment = _fit(cells, cell_base, parsed, max_iter, tol, _limits(bounds, parsed, base))
-    factor, iterations, error, worst = adjustment
-    weights = base * factor[cells.of_row]
+    cell_base = cells.total(base) if base is not None else cells.rows.astype(float)
+    limits = _limits(bounds, parsed, base_total)
+    factor, iterations, error, worst = _fit(cells, cell_base, parsed, max_iter, tol, limits)
+    weights = factor[cells.of_row] if base is None else base * factor[cells.of_row]
     converged = error <= tol
     if not converged:
         warnings.warn(f"raking did not converge in {iterations} iterations: margin '{worst[0]}' "
                       f"category '{worst[1]}' is off by {error:.3g} (relative)", stacklevel=2)
+    # Without base weights every row of a cell has the same weight: summarise the cells.
+    diagnostics = (weight_diagnostics(weights) if base is not None
+                   else weight_diagnostics(factor[cells.rows > 0], cells.rows[cells.rows > 0]))
     return RakeResult(pd.Series(weights, index=frame.index, name="weight"), converged,
-                      iterations, error, worst, weight_diagnostics(weights))
+                      iterations, error, worst, diagnostics)
 
 
-def _limits(bounds: tuple[float, float] | None, parsed: list[Margin], base: np.ndarray
+def _limits(bounds: tuple[float, float] | None, parsed: list[Margin], base_total: float
             ) -> tuple[float, float] | None:
     if bounds is None:
         return None
     lower, upper = bounds
     if not 0 <= lower < 1 < upper:
         raise AnalysisInputError("bounds must satisfy 0 <= lower < 1 < upper")
-    scale = parsed[0].targets.sum() / base.sum()
+    scale = parsed[0].targets.sum() / base_total
     return lower * scale, upper * scale
 
 
@@ -143,9 +152,11 @@ def _largest_error(cells: Cells, cell_weights: np.ndarray, margins: list[Margin]
     return worst_error, worst
 
 
-def weight_diagnostics(weights: np.ndarray) -> dict[str, float]:
-    """Min, max, mean, Kish design effect and effective n of a set of weights."""
-    n, total = len(weights), float(weights.sum())
-    kish = n * float(np.square(weights).sum()) / total**2
+def weight_diagnostics(weights: np.ndarray, repeats: np.ndarray | None = None
+                       ) -> dict[str, float]:
+    """Min, max, mean, Kish design effect and effective n of weights (each ``repeats`` times)."""
+    repeats = np.ones(len(weights)) if repeats is None else repeats
+    n, total = float(repeats.sum()), float(weights @ repeats)
+    kish = n * float(np.square(weights) @ repeats) / total**2
     return {"n": float(n), "min": float(weights.min()), "max": float(weights.max()),
             "mean": total / n, "sum": total, "deff_kish": kish, "n_eff": n / kish}

@@ -6,17 +6,25 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 
 from config import TestingConfig
 from survey_app import create_app
 from survey_app.extensions import db, limiter
 from tests.support import (
+    IN_CI,
     build_world,
     create_pg_database,
     drop_pg_database,
     postgres_available,
     require,
 )
+
+# CI replays the same examples every run (a red build must be reproducible); elsewhere
+# Hypothesis explores new ones, and keeps any failure it finds in .hypothesis/ to replay.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 BACKEND = "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres") else "sqlite"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Answer, Response
+from survey_app.models import AccessCode, Answer, Response, Wave
 from tests.support import AWARE_PUPIL, Walker
 
 
@@ -198,3 +198,23 @@ def test_public_open_link_flow(app, client, world):
     with app.app_context():
         stored = db.session.scalars(sa.select(Response)).one()
         assert stored.school_id is None and stored.wave_id == world.public_wave_id
+
+
+def test_respondent_can_switch_language_at_any_point(app, client, world):
+    with app.app_context():
+        wave = db.session.get(Wave, world.pupil_wave_id)
+        wave.version.languages = ["en", "cy"]
+        gender = wave.version.question("gender")
+        gender.wording = {"en": gender.wording["en"], "cy": "Pa un o'r rhain sy'n eich disgrifio chi?"}
+        db.session.commit()
+    walker = Walker(client)
+    walker.post(walker.start_pupil(world.class_code), {"answer": "year_8"})
+    page = client.get("/q/gender").get_data(as_text=True)
+    assert 'lang="cy"' in page and "Cymraeg" in page  # the switch is offered
+    response = walker.post("/language", {"language": "cy", "back": "gender"}, token_from="/q/gender")
+    assert response.headers["Location"] == "/q/gender"
+    page = client.get("/q/gender").get_data(as_text=True)
+    assert "Pa un o&#39;r rhain" in page and '<html lang="cy">' in page
+    assert "Girl" in page  # options without a translation fall back to English
+    walker.post("/language", {"language": "xx", "back": "gender"}, token_from="/q/gender")
+    assert '<html lang="cy">' in client.get("/q/gender").get_data(as_text=True)  # unknown: ignored

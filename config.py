@@ -37,6 +37,11 @@ class Config:
     KIOSK_IDLE_SECONDS = 15 * 60
     PERSONAL_IDLE_SECONDS = 12 * 60 * 60
     FREE_TEXT_MAX_CHARS = 1000
+    STAFF_IDLE_SECONDS = 30 * 60
+    LOGIN_FAILURES_PER_IP = "20 per 10 minutes"
+    LOGIN_FAILURES_PER_ACCOUNT = "5 per 10 minutes"
+    # Admin uploads (school lists, margins) may be larger than a questionnaire page.
+    UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 
 
 class DevelopmentConfig(Config):
@@ -52,6 +57,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 
     @classmethod

@@ -42,9 +42,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from survey_app import auth
+    from survey_app.admin import bp as admin_bp
     from survey_app.respond import bp as respond_bp
 
+    auth.register(app)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(admin_bp)
 
 
 def _register_handlers(app: Flask) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
+from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
-from survey_app.services import builtin, demo
+from survey_app.models import Role
+from survey_app.services import audit, builtin, demo, staff, waves
 from survey_app.services.access_codes import display
 
 
@@ -38,8 +42,49 @@ def load_demo(responses: int, seed: int) -> None:
     if unused:
         click.echo(f"\nPublic survey: a one-time invitation code: {display(unused[0].code)}")
     click.echo(f"Public survey open link: http://127.0.0.1:5000/public/{summary.public_wave.slug}")
+    if summary.staff:
+        click.echo("\nStaff sign-in at http://127.0.0.1:5000/staff/login (passwords shown once):")
+        for email, password in summary.staff:
+            click.echo(f"  {email}  {password}")
+
+
+users = AppGroup("users", help="Staff accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input "
+              "instead of generating one (never pass passwords as arguments).")
+def create_user(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff user; prints a generated password unless one is piped in."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user, chosen = staff.create_user(email, Role(role), password)
+    except SurveyError as error:
+        raise click.ClickException(error.message) from None
+    audit.record(None, "create_user", "staff_user", user.id, role=role)
+    db.session.commit()
+    click.echo(f"Created {role} {user.email}.")
+    if not password_stdin:
+        click.echo(f"Password (shown once; ask them to keep it in a password manager): {chosen}")
+
+
+waves_cli = AppGroup("waves", help="Survey waves.")
+
+
+@waves_cli.command("tick")
+def tick() -> None:
+    """Close open waves whose closing date has passed (run every few minutes from cron)."""
+    closed = waves.close_past_waves()
+    for wave in closed:
+        audit.record(None, "close_wave", "wave", wave.id, reason="closing date passed")
+    db.session.commit()
+    click.echo(f"Closed {len(closed)} wave(s).")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(load_builtin)
     app.cli.add_command(load_demo)
+    app.cli.add_command(users)
+    app.cli.add_command(waves_cli)

@@ -16,8 +16,10 @@ from tests.support import (
     build_world,
     create_pg_database,
     drop_pg_database,
+    make_staff,
     postgres_available,
     require,
+    sign_in,
 )
 
 # CI replays the same examples every run (a red build must be reproducible); elsewhere
@@ -97,3 +99,19 @@ def world(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def staff(app):
+    """An admin and an analyst; returns a function giving a signed-in client for a role."""
+    with app.app_context():
+        make_staff("admin@example.org", "admin")
+        make_staff("analyst@example.org", "analyst")
+        db.session.remove()
+
+    def client_for(role: str):
+        client = app.test_client()
+        assert sign_in(client, f"{role}@example.org").status_code == 303
+        return client
+
+    return client_for

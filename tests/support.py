@@ -171,3 +171,22 @@ class Walker:
     def send(self, submission_uuid: str | None = None):
         submission_uuid = submission_uuid or self.submission_uuid()
         return self.post("/send", {"submission_uuid": submission_uuid}, token_from="/send")
+
+
+STAFF_PASSWORD = "orbit cactus lantern fjord 42"
+
+
+def make_staff(email: str, role: str) -> None:
+    """A staff user with ``STAFF_PASSWORD`` (call inside an app context)."""
+    from survey_app.extensions import db
+    from survey_app.models import Role
+    from survey_app.services.staff import create_user
+
+    create_user(email, Role(role), STAFF_PASSWORD)
+    db.session.commit()
+
+
+def sign_in(client, email: str, password: str = STAFF_PASSWORD):
+    html = client.get("/staff/login").get_data(as_text=True)
+    return client.post("/staff/login", data={"csrf_token": csrf_token(html), "email": email,
+                                             "password": password})

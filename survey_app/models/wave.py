@@ -134,6 +134,9 @@ class AccessCode(db.Model):
     class_label: Mapped[str | None] = mapped_column(String(60))
     max_uses: Mapped[int | None]
     uses: Mapped[int] = mapped_column(Integer, default=0)
+    # Surveys begun with this code (kiosk starts, invitation entries): with ``uses`` this gives
+    # the completion rate. A bare counter, like ``uses``, so it links to nobody.
+    starts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -27,7 +27,13 @@ from survey_app.respond.forms import CodeForm, EmptyForm, SubmitForm, question_f
 from survey_app.respond.navigation import following, preceding, progress, route
 from survey_app.services.access_codes import find_usable
 from survey_app.services.builtin import read_builtin
-from survey_app.services.responses import Submission, load_version, response_exists, store_response
+from survey_app.services.responses import (
+    Submission,
+    count_code_start,
+    load_version,
+    response_exists,
+    store_response,
+)
 
 ETHNICITY_HEADINGS: dict[str, str] = read_builtin("ethnicity")["headings"]
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "bn": "বাংলা", "ur": "اردو",
@@ -84,6 +90,8 @@ def enter_code():
                 open_kiosk(Kiosk(code.wave_id, code.school_id, code.id, place))
                 return redirect(url_for(".start"), 303)
             _begin(code.wave, None, code.id, on_kiosk=False)
+            count_code_start(code.id)
+            db.session.commit()
             return redirect(url_for(".privacy"), 303)
     return render_template("respond/start.html", form=form, action=EmptyForm(),
                            kiosk=current_kiosk()), 400
@@ -102,6 +110,8 @@ def next_pupil():
         return redirect(url_for(".start"), 303)
     discard_draft()
     _begin(wave, kiosk.school_id, kiosk.code_id, on_kiosk=True)
+    count_code_start(kiosk.code_id)
+    db.session.commit()
     return redirect(url_for(".privacy"), 303)
 
 

@@ -22,12 +22,14 @@ from survey_app.models import (
     PopulationMargin,
     Questionnaire,
     Response,
+    Role,
     School,
+    StaffUser,
     Wave,
     WaveSchool,
 )
 from survey_app.models.types import utcnow
-from survey_app.services import builtin
+from survey_app.services import builtin, staff
 from survey_app.services.access_codes import create_codes
 from survey_app.services.responses import Submission, load_version, store_response
 
@@ -45,6 +47,7 @@ class DemoSummary:
     class_codes: list[AccessCode]
     invitation_codes: list[AccessCode]
     responses_added: int
+    staff: list[tuple[str, str]]  # demo accounts made now, with their generated passwords
 
 
 def _schools(rng: random.Random) -> list[School]:
@@ -164,4 +167,12 @@ def load_demo(responses: int = 0, seed: int = 2026, max_text: int = 1000) -> Dem
         select(AccessCode).where(AccessCode.wave_id == wave.id, AccessCode.kind == kind)
         .order_by(AccessCode.id)))
     return DemoSummary(pupil_wave, public_wave, codes(pupil_wave, CodeKind.CLASS),
-                       codes(public_wave, CodeKind.INVITATION), added)
+                       codes(public_wave, CodeKind.INVITATION), added, _demo_staff())
+
+
+def _demo_staff() -> list[tuple[str, str]]:
+    """An admin and an analyst with generated passwords, made once; never fixed passwords."""
+    if db.session.scalar(select(func.count()).select_from(StaffUser)):
+        return []
+    made = [staff.create_user(f"{role.value}@demo.invalid", role) for role in Role]
+    return [(user.email, password) for user, password in made]

@@ -144,6 +144,13 @@ def _count_code_use(code_id: int) -> None:
             (code and code.unusable_reason(now)) or "This code can no longer be used.")
 
 
+def count_code_start(code_id: int) -> None:
+    """One more survey begun with this code, counted atomically (no timestamp, no link)."""
+    db.session.execute(update(AccessCode).where(AccessCode.id == code_id)
+                       .values(starts=AccessCode.starts + 1)
+                       .execution_options(synchronize_session=False))
+
+
 def store_response(submission: Submission, *, max_text: int, today: date | None = None) -> bool:
     """Adds a response and its answers in the caller's transaction with one bulk insert.
 

@@ -1,4 +1,5 @@
-"""Headers, CSRF, GET safety, rate limits, body limits and token expiry (SECURITY P-04 to P-17)."""
+"""Respondent routes: headers, CSRF, GET safety, rate limits, body limits, token expiry
+(SECURITY P-04 to P-14). Staff routes are walked in test_access.py."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def _snapshot(app) -> dict[str, int]:
 def _respondent_urls(app, world) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "GET" not in rule.methods:
+        if not rule.endpoint.startswith("respond.") or "GET" not in rule.methods:
             continue
         urls.append(rule.rule.replace("<slug>", world.public_slug).replace("<key>", "year_group"))
     return urls
@@ -45,7 +46,8 @@ def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(app, 
     walker = Walker(client)
     walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
     before = _snapshot(app)
-    posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+    posts = [r for r in app.url_map.iter_rules()
+             if "POST" in r.methods and r.endpoint.startswith("respond.")]
     assert len(posts) >= 9
     for rule in posts:
         url = rule.rule.replace("<slug>", world.public_slug).replace("<key>", "year_group")

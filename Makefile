@@ -32,6 +32,7 @@ lint: install
 
 bench: install
 	$(PYTHON) benchmarks/bench_submit.py
+	$(PYTHON) benchmarks/bench_monitor.py
 
 # Peers (balance, weightipy, ipfn) pin their own numpy/pandas: they get a venv of their own.
 .venv-bench/.installed: pyproject.toml

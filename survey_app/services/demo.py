@@ -31,7 +31,12 @@ from survey_app.models import (
 from survey_app.models.types import utcnow
 from survey_app.services import builtin, staff
 from survey_app.services.access_codes import create_codes
-from survey_app.services.responses import Submission, load_version, store_response
+from survey_app.services.responses import (
+    Submission,
+    count_code_start,
+    load_version,
+    store_response,
+)
 
 PUPIL_WAVE = "Demo pupil survey"
 PUBLIC_WAVE = "Demo public survey"
@@ -139,6 +144,8 @@ def add_pupil_responses(wave: Wave, count: int, rng: random.Random, max_text: in
         select(AccessCode).where(AccessCode.wave_id == wave.id, AccessCode.kind == CodeKind.CLASS)))
     for i in range(count):
         code = rng.choice(codes)
+        for _ in range(1 + (rng.random() < 0.08)):  # about 8% of pupils start and give up
+            count_code_start(code.id)
         store_response(Submission(uuid.UUID(int=rng.getrandbits(128), version=4), wave.id,
                                   code.school_id, code.id, "en",
                                   _pupil_answers(rng, ethnicity_options)), max_text=max_text)

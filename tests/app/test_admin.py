@@ -117,7 +117,8 @@ def test_an_admin_runs_a_wave_from_creation_to_close(app, staff, world):
     pupil.answer_all(pupil.start_pupil(code), AWARE_PUPIL)
     assert pupil.send().status_code == 303
     monitor = client.get(f"{page}/monitor").get_data(as_text=True)
-    assert "Hackney Park School" in monitor and "<td>1</td><td>900</td><td>0.1%</td><td>100.0%</td>" in monitor
+    assert "Hackney Park School" in monitor
+    assert "<td>1</td><td>900</td><td>0.1%</td><td>100.0%</td>" in monitor
     assert _post(client, page, f"/admin/codes/{code_id}/revoke").status_code == 303
     refused = Walker(app.test_client()).enter_code(display(codes[1].code))
     assert "cancelled" in refused.get_data(as_text=True)

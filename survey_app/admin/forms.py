@@ -49,3 +49,6 @@ class QuestionForm(FlaskForm):
     options = TextAreaField("Answer labels, one per line, in the order shown",
                             validators=[Optional(), Length(max=5000)])
     required = BooleanField("An answer is required")
+    condition_question = SelectField("Ask this question only when the answer to", choices=[])
+    condition_codes = StringField("is one of these answer codes (comma-separated)",
+                                  validators=[Optional(), Length(max=500)])

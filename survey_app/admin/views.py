@@ -284,13 +284,14 @@ def question_edit(version_id: int, key: str):
     item = _get(QuestionnaireVersion, version_id)
     question = item.question(key) or abort(404)
     language = request.args.get("lang", item.languages[0])[:8]
-    form = QuestionForm(data={"wording": question.wording.get(language, ""),
-                              "hint": question.hint.get(language, ""), "required": question.required,
-                              "options": "\n".join(o.label.get(language, "") for o in question.options)})
+    form = QuestionForm(data=_question_data(question, language))
+    form.condition_question.choices = [("", "Always ask it")] + [
+        (q.key, q.key) for q in item.questions if q.position < question.position and q.options]
     if form.validate_on_submit():
         try:
-            questionnaires.update_question(item, key, language, form.wording.data, form.hint.data or "",
-                                           (form.options.data or "").splitlines(), form.required.data)
+            questionnaires.update_question(
+                item, key, language, form.wording.data, form.hint.data or "",
+                (form.options.data or "").splitlines(), form.required.data, _condition(form))
         except SurveyError as error:
             db.session.rollback()
             flash(error.message)
@@ -299,7 +300,23 @@ def question_edit(version_id: int, key: str):
         audit.record(current_user, "edit_question", "questionnaire_version", item.id, key=key)
         return _done("Question saved.", "admin.version", version_id=item.id)
     return render_template("admin/question_edit.html", version=item, question=question, form=form,
-                           language=language)
+                           language=language), 400 if form.errors else 200
+
+
+def _question_data(question, language: str) -> dict:
+    condition = question.condition or {}
+    return {"wording": question.wording.get(language, ""), "hint": question.hint.get(language, ""),
+            "required": question.required,
+            "options": "\n".join(o.label.get(language, "") for o in question.options),
+            "condition_question": condition.get("question", ""),
+            "condition_codes": ", ".join(condition.get("in", []))}
+
+
+def _condition(form: QuestionForm) -> dict | None:
+    if not form.condition_question.data:
+        return None
+    codes = [c.strip() for c in (form.condition_codes.data or "").split(",") if c.strip()]
+    return {"question": form.condition_question.data, "in": codes}
 
 
 @bp.route("/versions/<int:version_id>/preview/<key>", methods=["GET", "POST"])

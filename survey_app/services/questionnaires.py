@@ -28,11 +28,27 @@ def copy_version(source: QuestionnaireVersion) -> QuestionnaireVersion:
     return copy
 
 
-def update_question(version: QuestionnaireVersion, key: str, language: str, wording: str,
-                    hint: str, option_labels: list[str], required: bool) -> Question:
-    """Changes one question's wording in ``language`` (adding the language if it is new).
+def check_condition(version: QuestionnaireVersion, question: Question,
+                    condition: dict | None) -> None:
+    """Routing may only hang on an earlier single-choice question and its real answer codes."""
+    if condition is None:
+        return
+    controller = version.question(condition["question"])
+    if controller is None or controller.position >= question.position or not controller.options:
+        raise SurveyError("Routing can only depend on an earlier multiple-choice question.")
+    unknown = set(condition["in"]) - {o.code for o in controller.options}
+    if not condition["in"] or unknown:
+        raise SurveyError(f"Give answer codes of '{controller.key}', for example "
+                          f"{', '.join(o.code for o in controller.options[:2])}.")
 
-    Codes, order and routing stay as they are: analyses join on them across versions.
+
+def update_question(version: QuestionnaireVersion, key: str, language: str, wording: str,
+                    hint: str, option_labels: list[str], required: bool,
+                    condition: dict | None = None) -> Question:
+    """Changes one question's wording in ``language`` (adding the language if it is new),
+    whether it is required, and its routing condition.
+
+    Codes and order stay as they are: analyses join on them across versions.
     """
     version.ensure_editable()
     question = version.question(key)
@@ -45,6 +61,8 @@ def update_question(version: QuestionnaireVersion, key: str, language: str, word
         raise SurveyError(f"Give exactly {len(question.options)} answer labels, one per line.")
     if question.sensitive and required:
         raise SurveyError("Sensitive questions (ethnicity, SEND, gender) must stay optional.")
+    check_condition(version, question, condition)
+    question.condition = condition
     question.wording = {**question.wording, language: wording.strip()}
     question.hint = {**question.hint, language: hint.strip()} if hint.strip() else {
         k: v for k, v in question.hint.items() if k != language}

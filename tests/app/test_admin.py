@@ -188,3 +188,28 @@ def test_expected_pupils_upload_refuses_unknown_schools(app, staff, world):
     text = response.get_data(as_text=True)
     assert "Row 2: no school with URN" in text and "Row 3: expected pupils" in text
     assert _count(app, WaveSchool) == 3  # the world's three, unchanged
+
+
+def test_routing_can_be_changed_on_a_new_version_but_only_to_earlier_questions(app, staff, world):
+    client = staff("admin")
+    with app.app_context():
+        used = db.session.get(Wave, world.pupil_wave_id).version_id
+    copied = _post(client, f"/admin/versions/{used}", f"/admin/versions/{used}/copy")
+    new_id = int(copied.headers["Location"].rsplit("/", 1)[1])
+    edit = f"/admin/versions/{new_id}/questions/felt_safety"
+    base = {"wording": "Does the officer make you feel safer?",
+            "options": "More safe\nNo different\nLess safe\nI don't know", "required": "y"}
+    saved = _post(client, edit, edit, {**base, "condition_question": "know_sso",
+                                       "condition_codes": "yes, not_sure"})
+    assert saved.status_code == 303
+    with app.app_context():
+        from survey_app.models import QuestionnaireVersion
+        version = db.session.get(QuestionnaireVersion, new_id)
+        assert version.question("felt_safety").condition == {"question": "know_sso",
+                                                             "in": ["yes", "not_sure"]}
+    wrong = _post(client, edit, edit, {**base, "condition_question": "know_sso",
+                                       "condition_codes": "maybe"})
+    assert wrong.status_code == 400 and "answer codes of" in wrong.get_data(as_text=True)
+    later = _post(client, edit, edit, {**base, "condition_question": "trust_police",
+                                       "condition_codes": "a_lot"})
+    assert later.status_code == 400  # not an earlier question: not even a choice

@@ -153,17 +153,22 @@ def wave_move(wave_id: int, move: str):
 
 @bp.post("/waves/<int:wave_id>/schools")
 def wave_schools(wave_id: int):
-    item = _get(Wave, wave_id)
-    form = UploadForm()
+    return _wave_upload(_get(Wave, wave_id), UploadForm(), "upload", "assign_schools",
+                        lambda wave, form: waves.assign_schools(wave, form.file.data.read()),
+                        "{count} schools assigned with their expected pupils.")
+
+
+def _wave_upload(item: Wave, form, form_name: str, action: str, store, message: str):
+    """Shared by the wave's CSV uploads: validate, store or report every row, audit, commit."""
+    context = _wave_context(item, **{form_name: form})
     if not form.validate_on_submit():
-        return render_template("admin/wave.html", **_wave_context(item, upload=form)), 400
+        return render_template("admin/wave.html", **context), 400
     try:
-        count = waves.assign_schools(item, form.file.data.read())
+        count = store(item, form)
     except UploadError as error:
-        return _upload_problem(error, "admin/wave.html", **_wave_context(item, upload=form))
-    audit.record(current_user, "assign_schools", "wave", item.id, schools=count)
-    return _done(f"{count} schools assigned with their expected pupils.", "admin.wave",
-                 wave_id=item.id)
+        return _upload_problem(error, "admin/wave.html", **context)
+    audit.record(current_user, action, "wave", item.id, rows=count)
+    return _done(message.format(count=count), "admin.wave", wave_id=item.id)
 
 
 @bp.post("/waves/<int:wave_id>/codes/class")
@@ -237,16 +242,10 @@ def revoke_code(code_id: int):
 
 @bp.post("/waves/<int:wave_id>/margins")
 def wave_margins(wave_id: int):
-    item = _get(Wave, wave_id)
-    form = MarginsForm()
-    if not form.validate_on_submit():
-        return render_template("admin/wave.html", **_wave_context(item, margins_form=form)), 400
-    try:
-        count = waves.replace_margins(item, form.file.data.read(), form.source_note.data)
-    except UploadError as error:
-        return _upload_problem(error, "admin/wave.html", **_wave_context(item, margins_form=form))
-    audit.record(current_user, "upload_margins", "wave", item.id, rows=count)
-    return _done(f"{count} population margins saved.", "admin.wave", wave_id=item.id)
+    return _wave_upload(_get(Wave, wave_id), MarginsForm(), "margins_form", "upload_margins",
+                        lambda wave, form: waves.replace_margins(wave, form.file.data.read(),
+                                                                 form.source_note.data),
+                        "{count} population margins saved.")
 
 
 @bp.get("/waves/<int:wave_id>/monitor")

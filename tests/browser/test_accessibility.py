@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.helpers import answer_questions
 from tests.support import AWARE_PUPIL
 
 BLOCKING = {"serious", "critical"}
@@ -35,14 +36,7 @@ def _questions(page, audit: Audit, answers: dict[str, str]) -> None:
     page.click("button:text('Start the questions')")
     page.click("button:text('Continue')")  # nothing chosen: the error state
     audit(f"{page.url} with an error")
-    while "/q/" in page.url:
-        audit()
-        key = page.url.rsplit("/", 1)[1]
-        if key == "comments":
-            page.fill("textarea", answers[key])
-        else:
-            page.check(f"input[value='{answers[key]}']")
-        page.click("button:text('Continue')")
+    answer_questions(page, answers, on_each_page=audit, start=False)
     audit()
 
 

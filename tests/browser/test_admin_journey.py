@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Wave
 from survey_app.services.access_codes import display
+from tests.browser.helpers import answer_questions
 from tests.support import AWARE_PUPIL, STAFF_PASSWORD, make_staff
 
 SCHOOLS = "urn,name,borough,phase\n100300,Lambeth Vale School,Lambeth,Secondary\n" \
@@ -74,14 +75,7 @@ def test_admin_runs_a_wave_in_the_browser(app, world, server, browser, tmp_path)
     pupil.fill("#code", typed)
     pupil.click("button:text('Continue')")
     pupil.click("button:text('Start the survey')")
-    pupil.click("button:text('Start the questions')")
-    while "/q/" in pupil.url:
-        key = pupil.url.rsplit("/", 1)[1]
-        if key == "comments":
-            pupil.fill("textarea", AWARE_PUPIL[key])
-        else:
-            pupil.check(f"input[value='{AWARE_PUPIL[key]}']")
-        pupil.click("button:text('Continue')")
+    answer_questions(pupil, AWARE_PUPIL)
     pupil.click("button:text('Send my answers')")
     assert "Thank you" in pupil.content()
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from survey_app.extensions import db
 from survey_app.models import Answer, Response, Wave
 from survey_app.services.responses import load_version
+from tests.browser.helpers import answer_questions
 from tests.support import AWARE_PUPIL
 
 
@@ -76,24 +77,12 @@ def test_pupil_finishes_the_survey_with_the_keyboard_alone(app, world, server, p
         assert {a.question_key: a.option_code or a.text_value for a in stored.answers} == AWARE_PUPIL
 
 
-def _answer_quickly(page, server: str, world, answers: dict[str, str]) -> None:
-    page.click("text=Start the questions")
-    while "/q/" in page.url:
-        key = page.url.rsplit("/", 1)[1]
-        if key == "comments":
-            page.fill("textarea", answers.get(key, ""))
-        elif key in answers:
-            page.check(f"input[value='{answers[key]}']")
-        page.click("button:text('Continue')")
-        page.wait_for_load_state()
-
-
 def test_double_clicking_send_stores_one_response(app, world, server, browser):
     for javascript in (True, False):
         context = browser.new_context(java_script_enabled=javascript)
         page = context.new_page()
         _open_class_session(page, server, world.class_code)
-        _answer_quickly(page, server, world, AWARE_PUPIL)
+        answer_questions(page, AWARE_PUPIL)
         page.dblclick("button:text('Send my answers')")
         page.wait_for_url(f"{server}/thanks")
         context.close()
@@ -103,7 +92,7 @@ def test_double_clicking_send_stores_one_response(app, world, server, browser):
 def test_back_after_next_pupil_shows_no_answers_and_nothing_is_stored_on_the_device(
         app, world, server, page):
     _open_class_session(page, server, world.class_code)
-    _answer_quickly(page, server, world, AWARE_PUPIL)
+    answer_questions(page, AWARE_PUPIL)
     page.click("button:text('Send my answers')")
     page.wait_for_url(f"{server}/thanks")
     page.click("button:text('Finished – next pupil')")

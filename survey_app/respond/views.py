@@ -123,6 +123,16 @@ def finish():
     return redirect(url_for(".start"), 303)
 
 
+@bp.post("/still-here")
+def still_here():
+    """The idle warning's "I'm still here": keeps the draft alive on the server too."""
+    draft, _ = current_draft()
+    if EmptyForm().validate_on_submit() and draft is not None:
+        save_draft(draft)
+        return "", 204
+    return "", 409
+
+
 @bp.post("/kiosk/end")
 def end_kiosk():
     if EmptyForm().validate_on_submit():

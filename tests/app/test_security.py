@@ -174,3 +174,16 @@ def test_unknown_pages_and_methods_get_friendly_pages(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "Page not found" in response.get_data(as_text=True)
     assert client.put("/send").status_code == 405
+
+
+def test_still_here_keeps_a_kiosk_draft_alive_past_the_idle_limit(app, client, world, monkeypatch):
+    walker = Walker(client)
+    first = walker.start_pupil(world.class_code)
+    token = walker.token(first)
+    limit, start = app.config["KIOSK_IDLE_SECONDS"], time.time()
+    monkeypatch.setattr(time, "time", lambda: start + limit - 60)
+    assert client.post("/still-here", data={"csrf_token": token}).status_code == 204
+    monkeypatch.setattr(time, "time", lambda: start + limit + 120)  # idle limit passed since start
+    response = client.post(first, data={"csrf_token": token, "answer": "year_7"})
+    assert response.status_code == 303 and response.headers["Location"] != "/"
+    assert client.post("/still-here", data={}).status_code == 400  # CSRF still applies

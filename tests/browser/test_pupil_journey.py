@@ -119,6 +119,11 @@ def test_idle_warning_appears_and_clears_the_answers(app, world, server, page):
     page.check("input[value='year_8']")
     page.clock.run_for((app.config["KIOSK_IDLE_SECONDS"] - 30) * 1000)
     assert page.is_visible("text=Are you still there?")
+    with page.expect_response("**/still-here") as kept:
+        page.click("button:text(\"I'm still here\")")
+    assert kept.value.status == 204 and page.is_hidden("text=Are you still there?")
+    page.clock.run_for((app.config["KIOSK_IDLE_SECONDS"] - 30) * 1000)  # warned again, ignored
+    assert page.is_visible("text=Are you still there?")
     page.clock.run_for(60 * 1000)
     page.wait_for_url(f"{server}/")
     assert "Start the survey" in page.content()

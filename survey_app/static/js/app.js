@@ -46,7 +46,13 @@
     timers = [setTimeout(function () { warning.hidden = false; keep.focus(); }, warnAt),
               setTimeout(clearAnswers, idle * 1000)];
   }
-  keep.addEventListener("click", restart);
+  keep.addEventListener("click", function () {
+    // Tell the server too, or it would clear a draft the pupil is still working on.
+    var body = new URLSearchParams();
+    if (token) { body.append("csrf_token", token.value); }
+    fetch(document.body.dataset.stillHereUrl, { method: "POST", body: body, credentials: "same-origin" });
+    restart();
+  });
   ["keydown", "pointerdown", "touchstart"].forEach(function (name) {
     document.addEventListener(name, function () { if (warning.hidden) { restart(); } }, { passive: true });
   });

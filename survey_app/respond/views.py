@@ -68,7 +68,7 @@ def _begin(wave: Wave, school_id: int | None, code_id: int | None, on_kiosk: boo
 
 @bp.get("/")
 def start():
-    current_draft()
+    current_draft()  # drops a draft left idle too long, so a stale one never resumes
     return render_template("respond/start.html", form=CodeForm(), action=EmptyForm(),
                            kiosk=current_kiosk())
 

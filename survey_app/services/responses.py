@@ -10,7 +10,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from survey_app.exceptions import AccessCodeError, InvalidAnswersError, WaveNotAcceptingError
@@ -188,8 +188,3 @@ def store_response(submission: Submission, *, max_text: int, today: date | None 
         _count_code_use(submission.code_id)
     log.info("stored a response for wave %s", wave.id)
     return True
-
-
-def count_responses(wave_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Response).where(Response.wave_id == wave_id)) or 0

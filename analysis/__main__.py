@@ -20,17 +20,23 @@ from analysis.estimates import estimate
 from analysis.intervals import METHODS
 from analysis.raking import rake
 
-READ_ERRORS = (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError)
+READ_ERRORS = (OSError, UnicodeDecodeError, pd.errors.ParserError)
+
+
+def _read_csv(path: str, **options) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError:
+        raise AnalysisInputError(f"{path} is empty: it needs a header row and data rows") from None
 
 
 def read_data(path: str) -> pd.DataFrame:
     """Every column as text, an empty cell meaning missing; numbers are parsed where needed."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return frame.replace({"": None})
+    return _read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
 
 
 def read_margins(path: str) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={"variable": str, "category": str})
+    return _read_csv(path, dtype={"variable": str, "category": str})
 
 
 def parse_bounds(text: str) -> tuple[float, float]:
@@ -60,16 +66,14 @@ def weigh(args: argparse.Namespace) -> int:
     frame.assign(weight=result.weights.map(lambda w: f"{w:.17g}")).to_csv(args.out, index=False)
     if args.report:
         report = {"converged": result.converged, "iterations": result.iterations,
-                  "max_error": result.max_error,
+                  "max_error": result.max_error, "problem": result.problem(),
                   "worst_margin": {"variable": result.worst[0], "category": result.worst[1]},
                   "diagnostics": result.diagnostics,
                   "settings": {"max_iter": args.max_iter, "tol": args.tol,
                                "bounds": args.bounds, "base_weight": args.base_weight}}
         Path(args.report).write_text(json.dumps(report, indent=2))
     if not result.converged:
-        print(f"warning: raking did not converge in {result.iterations} iterations; margin "
-              f"'{result.worst[0]}' category '{result.worst[1]}' is off by {result.max_error:.3g}",
-              file=sys.stderr)
+        print(f"warning: {result.problem()}", file=sys.stderr)
         return 1
     return 0
 

@@ -118,10 +118,18 @@ def compare_waves(a: Mapping[str, float], b: Mapping[str, float], level: float =
                   ) -> Comparison:
     """Compares one estimate between two independent waves.
 
-    ``a`` and ``b`` need ``estimate`` and ``se`` (e.g. rows of two estimates tables) and may
-    give the design ``df``; the smaller of the two is used, which errs on the wide side.
-    Without df the normal distribution is used.
+    ``a`` and ``b`` need ``estimate``, ``se`` and ``df`` (rows of two estimates tables). The
+    convention is that of the two waves stacked into one design, each wave's strata its own:
+    the variances add (no covariance between independent samples) and the t quantile has
+    ``df_a + df_b`` degrees of freedom, the stacked design's clusters minus strata (R's
+    ``degf`` of the stacked design). That is what ``svycontrast`` on a stacked design with a
+    t test on its ``degf`` gives.
     """
-    df = min(float(a.get("df", np.inf)), float(b.get("df", np.inf)))
+    missing = [name for name, row in (("a", a), ("b", b)) if "df" not in row]
+    if missing:
+        raise AnalysisInputError(
+            f"compare_waves needs the design degrees of freedom 'df' of {' and '.join(missing)} "
+            "(a column of every estimates table)")
+    df = float(a["df"]) + float(b["df"])
     return contrast(float(a["estimate"]), float(b["estimate"]), float(a["se"]) ** 2,
                     float(b["se"]) ** 2, 0.0, df, level)

@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.cells import Cells
 from analysis.columns import codes_of
 from analysis.errors import AnalysisInputError
-from analysis.margins import parse_margins
+from analysis.margins import Margin, parse_margins
 from analysis.raking import base_weights, weighting_cells
 
 
@@ -131,6 +131,29 @@ def _codes(frame: pd.DataFrame, column: str) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+# Weights from a CSV (17 digits) or another package meet their margins far closer than this.
+CALIBRATION_TOLERANCE = 1e-6
+
+
+def check_weights_meet(margins: list[Margin], cells: Cells, weights: np.ndarray) -> None:
+    """Refuses weights that were not raked to ``margins``: the calibration-aware variance
+    assumes they were, and would otherwise give confident but wrong standard errors.
+
+    Shares are compared, so weights summing to the population or to the sample both pass.
+    """
+    cell_weights = cells.total(weights)
+    for margin, codes in zip(margins, cells.codes, strict=True):
+        shares = np.bincount(codes, weights=cell_weights, minlength=len(margin.targets))
+        errors = np.abs(shares / cell_weights.sum() / (margin.targets / margin.targets.sum()) - 1)
+        at = int(np.argmax(errors))
+        if not errors[at] <= CALIBRATION_TOLERANCE:
+            raise AnalysisInputError(
+                f"the weights do not meet margin '{margin.variable}' category "
+                f"'{margin.categories[at]}' (off by {errors[at]:.3g}, relative): calibration-aware "
+                "standard errors need weights raked to these margins; rake them first or leave "
+                "the margins out")
+
+
 def _calibration(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None,
                  weights: np.ndarray, cluster_of_row: np.ndarray, n_clusters: int) -> Calibration:
     """The raking model: an intercept and treatment dummies of every margin (R's model.matrix),
@@ -138,6 +161,7 @@ def _calibration(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | 
     base = base_weights(frame, base_weight)
     parsed = parse_margins(margins, float(base.sum()))
     cells = weighting_cells(frame, parsed)
+    check_weights_meet(parsed, cells, weights)
     cell_columns = [np.ones(cells.count)]
     cluster_columns = [np.bincount(cluster_of_row, weights=weights, minlength=n_clusters)]
     for margin, codes in zip(parsed, cells.codes, strict=True):

@@ -14,7 +14,7 @@ from analysis.errors import AnalysisInputError
 from analysis.intervals import METHODS, confidence_interval
 
 COLUMNS = ["outcome", "category", "by", "by_category", "estimate", "se", "ci_low", "ci_high",
-           "n", "n_eff", "deff"]
+           "n", "n_eff", "deff", "df"]
 
 
 @dataclass
@@ -100,7 +100,7 @@ def summarise(design: SurveyDesign, result: DomainResult, ci: str, level: float
         n_eff = p * (1 - p) / variance
         deff = variance * (result.n - 1) / (p * (1 - p))  # R's deff="replace"
     return {"estimate": p, "se": se, "ci_low": low, "ci_high": high, "n": result.n,
-            "n_eff": n_eff, "deff": deff}
+            "n_eff": n_eff, "deff": deff, "df": result.df}
 
 
 def estimate(frame: pd.DataFrame, outcome: str, weight: str, strata: str | None = None,
@@ -133,8 +133,10 @@ def estimate(frame: pd.DataFrame, outcome: str, weight: str, strata: str | None 
     Returns
     -------
     pd.DataFrame
-        ``outcome, category, by, by_category, estimate, se, ci_low, ci_high, n, n_eff, deff``;
-        the overall rows have empty ``by`` and ``by_category``.
+        ``outcome, category, by, by_category, estimate, se, ci_low, ci_high, n, n_eff, deff, df``;
+        the overall rows have empty ``by`` and ``by_category``; ``df`` is the domain's design
+        degrees of freedom (clusters minus strata that hold its base, R's ``degf``), which
+        the CI used and comparisons between waves need.
     """
     if ci not in METHODS:
         raise AnalysisInputError(f"unknown CI method '{ci}'; choose one of {', '.join(METHODS)}")
@@ -157,7 +159,7 @@ def estimate(frame: pd.DataFrame, outcome: str, weight: str, strata: str | None 
         tables.append(pd.DataFrame({"outcome": outcome, "category": coded.categories,
                                     "by": by_name, "by_category": by_value, **numbers}))
     table = pd.concat(tables, ignore_index=True)[COLUMNS]
-    table["n"] = table["n"].astype(int)
+    table[["n", "df"]] = table[["n", "df"]].astype(int)
     return table
 
 

@@ -1,7 +1,14 @@
 """Confidence intervals for proportions, all in one place (DESIGN §7.3).
 
 ``logit`` (default) and ``beta`` follow R's ``svyciprop``; ``wilson`` uses the effective
-sample size. Every method takes the t quantile on the design degrees of freedom.
+sample size. Inside (0, 1) every method takes the t quantile on the design degrees of freedom.
+
+At the edges (p = 0 or 1, or a zero standard error) the design tells nothing about the
+variance, so all three methods fall back to the same footing: the unweighted base as the
+sample size and no design degrees of freedom. ``beta`` (and ``logit``, which has no interval
+on the logit scale there) gives the Clopper–Pearson interval for that base; ``wilson`` gives
+Wilson's interval for it with the normal quantile. Using the t quantile of a domain with one
+or two degrees of freedom there would give absurd widths (e.g. [0, 0.93] for 0 of 12).
 """
 
 from __future__ import annotations
@@ -61,15 +68,18 @@ def beta_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_rows
 
 def wilson_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_base: int
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson's score interval on the effective sample size p(1-p)/se² (``n_base`` at 0 or 1)."""
+    """Wilson's score interval on the effective sample size p(1-p)/se² with the t quantile;
+    at the edges on the unweighted base ``n_base`` with the normal quantile (module docstring)."""
     p, se = np.asarray(p, float), np.asarray(se, float)
+    edge = (p <= 0) | (p >= 1) | (se <= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        n = np.where((p <= 0) | (p >= 1) | (se <= 0), float(n_base), p * (1 - p) / se**2)
-        z = t_quantile(level, df)
+        n = np.where(edge, float(n_base), p * (1 - p) / se**2)
+        z = np.where(edge, stats.norm.ppf((1 + level) / 2), t_quantile(level, df))
         denominator = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denominator
         half = z / denominator * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    low = np.where(p <= 0, 0.0, np.clip(centre - half, 0, 1))  # exactly, not 1e-17
+    return low, np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
 
 
 def confidence_interval(method: str, p: np.ndarray, se: np.ndarray, df: float, level: float,

@@ -31,6 +31,9 @@ class RakeResult:
         The variable and category with that largest difference.
     diagnostics : dict
         Weight min/max/mean, Kish design effect ``n·Σw²/(Σw)²`` and effective sample size.
+    diverged : str
+        The margin whose step made the weights diverge, when the sample cannot meet the
+        margins together; empty otherwise.
     """
 
     weights: pd.Series
@@ -39,6 +42,19 @@ class RakeResult:
     max_error: float
     worst: tuple[str, str]
     diagnostics: dict[str, float] = field(default_factory=dict)
+    diverged: str = ""
+
+    def problem(self) -> str:
+        """Why these weights must not be used, in one sentence; empty when they converged."""
+        if self.converged:
+            return ""
+        off = (f"margin '{self.worst[0]}' category '{self.worst[1]}' is off by "
+               f"{self.max_error:.3g} (relative)")
+        if self.diverged:
+            return (f"raking stopped after {self.iterations} iterations: the sample cannot meet "
+                    f"margin '{self.diverged}' together with the others (the weights diverge); "
+                    + off)
+        return f"raking did not converge in {self.iterations} iterations: " + off
 
 
 def base_weights(frame: pd.DataFrame, base_weight: str | None) -> np.ndarray:
@@ -82,12 +98,17 @@ def rake(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None = N
     bounds : (float, float), optional
         Lower and upper limits on each weight's adjustment ``w / (base · T / Σbase)``, where T is
         the target total, so (0.2, 5) means no weight moves more than five-fold from its
-        evenly scaled base weight. Applied after each sweep and raked again.
+        evenly scaled base weight. The algorithm is bounded IPF: after each full sweep the
+        adjustments are clipped to the bounds and the next sweep rakes again, until the margins
+        are met with every weight inside its bounds (or ``max_iter``). Where the bounds bind
+        this is not R's bounded ``calibrate(calfun="raking", bounds=)``, which solves a
+        different (logit-type) problem: both meet the margins, but the weights differ.
 
     Returns
     -------
     RakeResult
-        Non-convergence is reported (and warned about, naming the worst margin), never hidden.
+        Non-convergence is reported (and warned about, naming the worst margin), never hidden;
+        ``max_error`` describes the weights returned, which are always finite and positive.
     """
     if max_iter < 1 or tol <= 0:
         raise AnalysisInputError("max_iter must be at least 1 and tol positive")
@@ -99,17 +120,17 @@ def rake(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None = N
     cells = weighting_cells(frame, parsed)
     cell_base = cells.total(base) if base is not None else cells.rows.astype(float)
     limits = _limits(bounds, parsed, base_total)
-    factor, iterations, error, worst = _fit(cells, cell_base, parsed, max_iter, tol, limits)
+    factor, iterations, error, worst, stopped = _fit(cells, cell_base, parsed, max_iter, tol, limits)
     weights = factor[cells.of_row] if base is None else base * factor[cells.of_row]
-    converged = error <= tol
-    if not converged:
-        warnings.warn(f"raking did not converge in {iterations} iterations: margin '{worst[0]}' "
-                      f"category '{worst[1]}' is off by {error:.3g} (relative)", stacklevel=2)
+    converged = error <= tol and not stopped
     # Without base weights every row of a cell has the same weight: summarise the cells.
     diagnostics = (weight_diagnostics(weights) if base is not None
                    else weight_diagnostics(factor[cells.rows > 0], cells.rows[cells.rows > 0]))
-    return RakeResult(pd.Series(weights, index=frame.index, name="weight"), converged,
-                      iterations, error, worst, diagnostics)
+    result = RakeResult(pd.Series(weights, index=frame.index, name="weight"), converged,
+                        iterations, error, worst, diagnostics, stopped)
+    if not converged:
+        warnings.warn(result.problem(), stacklevel=2)
+    return result
 
 
 def _limits(bounds: tuple[float, float] | None, parsed: list[Margin], base_total: float
@@ -124,28 +145,51 @@ def _limits(bounds: tuple[float, float] | None, parsed: list[Margin], base_total
 
 
 def _fit(cells: Cells, cell_base: np.ndarray, margins: list[Margin], max_iter: int, tol: float,
-         limits: tuple[float, float] | None) -> tuple[np.ndarray, int, float, tuple[str, str]]:
-    """IPF on cell totals; returns each cell's adjustment factor and the convergence report."""
+         limits: tuple[float, float] | None) -> tuple[np.ndarray, int, float, tuple[str, str], str]:
+    """IPF on the cells that have rows; returns each cell's factor, the iterations, the largest
+    error of those factors, the margin it is in, and why the fit stopped early ("" if it did not).
+
+    Empty combinations are left at the starting factor: they weigh nothing, and fitting them
+    would only drive them to 0 or infinity. Margins the sample cannot meet together (a category
+    combination they demand that no row has) can still make factors diverge; the fit then stops
+    at the last finite factors and says which margin it could not meet, rather than returning
+    weights that are not numbers.
+    """
+    live = cell_base > 0
     factor = np.full(cells.count, margins[0].targets.sum() / cell_base.sum())
-    error, worst = np.inf, (margins[0].variable, margins[0].categories[0])
+    stopped = ""
+    iteration = 0
     for iteration in range(1, max_iter + 1):
+        previous = factor.copy()
         for margin, codes in zip(margins, cells.codes, strict=True):
-            totals = np.bincount(codes, weights=cell_base * factor, minlength=len(margin.targets))
-            factor *= (margin.targets / totals)[codes]
-        if limits is not None:
+            totals = np.bincount(codes[live], weights=(cell_base * factor)[live],
+                                 minlength=len(margin.targets))
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                factor[live] *= (margin.targets / totals)[codes[live]]
+            if not _usable(factor[live]):
+                factor, stopped = previous, margin.variable
+                break
+        if not stopped and limits is not None:
             np.clip(factor, *limits, out=factor)
         error, worst = _largest_error(cells, cell_base * factor, margins)
-        if error <= tol:
-            return factor, iteration, error, worst
-    return factor, max_iter, error, worst
+        if stopped or error <= tol:
+            break
+    return factor, iteration, error, worst, stopped
+
+
+def _usable(factors: np.ndarray) -> bool:
+    """Finite, positive and not so extreme that the next step overflows."""
+    return bool(np.isfinite(factors).all() and (factors > 0).all()
+                and factors.max() / factors.min() < 1e250)
 
 
 def _largest_error(cells: Cells, cell_weights: np.ndarray, margins: list[Margin]
                    ) -> tuple[float, tuple[str, str]]:
-    worst_error, worst = -1.0, ("", "")
+    """The largest relative margin error (never negative; infinite if any is not a number)."""
+    worst_error, worst = 0.0, (margins[0].variable, margins[0].categories[0])
     for margin, codes in zip(margins, cells.codes, strict=True):
         totals = np.bincount(codes, weights=cell_weights, minlength=len(margin.targets))
-        errors = np.abs(totals / margin.targets - 1)
+        errors = np.nan_to_num(np.abs(totals / margin.targets - 1), nan=np.inf)
         at = int(np.argmax(errors))
         if errors[at] > worst_error:
             worst_error, worst = float(errors[at]), (margin.variable, margin.categories[at])

@@ -78,3 +78,46 @@ def test_non_convergence_writes_weights_warns_and_exits_1(files):
                "--bounds", "0.99,1.01", "--out", "w.csv", cwd=folder)
     assert done.returncode == 1 and "did not converge" in done.stderr
     assert (folder / "w.csv").exists()
+
+
+def test_estimates_end_with_the_design_degrees_of_freedom(files):
+    folder, case = files
+    done = run("estimate", "data.csv", "--weight", "base", "--outcome", "felt", "--strata",
+               "borough", "--cluster", "school", "--out", "df.csv", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(folder / "df.csv", keep_default_na=False)
+    assert list(table.columns)[-1] == "df"
+    answered = case.frame[case.frame["felt"] != ""]
+    clusters = answered.groupby(["borough", "school"]).ngroups
+    assert (table["df"] == clusters - answered["borough"].nunique()).all()
+
+
+def test_weights_that_do_not_meet_the_margins_are_refused(files):
+    folder, _ = files
+    done = run("estimate", "data.csv", "--weight", "base", "--outcome", "felt", "--margins",
+               "margins.csv", "--base-weight", "base", "--out", "refused.csv", cwd=folder)
+    assert done.returncode == 2 and "the weights do not meet margin '" in done.stderr
+    assert "Traceback" not in done.stderr and not (folder / "refused.csv").exists()
+
+
+def test_an_empty_file_is_named_and_called_empty(files):
+    folder, _ = files
+    (folder / "empty.csv").write_text("")
+    done = run("weigh", "empty.csv", "--margins", "margins.csv", "--out", "x.csv", cwd=folder)
+    assert done.returncode == 2 and "empty.csv is empty" in done.stderr
+    assert "No columns to parse" not in done.stderr
+
+
+def test_margins_the_sample_cannot_meet_exit_1_with_finite_weights(tmp_path):
+    pd.DataFrame({"x": ["a", "a", "b"] * 3, "y": ["p", "q", "p"] * 3}).to_csv(
+        tmp_path / "data.csv", index=False)
+    pd.DataFrame({"variable": ["x", "x", "y", "y"], "category": ["a", "b", "p", "q"],
+                  "proportion": [0.1, 0.9, 0.1, 0.9]}).to_csv(tmp_path / "margins.csv", index=False)
+    done = run("weigh", "data.csv", "--margins", "margins.csv", "--max-iter", "100000",
+               "--out", "w.csv", "--report", "report.json", cwd=tmp_path)
+    assert done.returncode == 1 and "cannot meet margin 'y'" in done.stderr
+    assert "overflow" not in done.stderr and "RuntimeWarning" not in done.stderr
+    weights = pd.read_csv(tmp_path / "w.csv")["weight"]
+    assert weights.notna().all() and (weights > 0).all()
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["converged"] is False and report["max_error"] > 0

@@ -145,3 +145,76 @@ def test_bad_base_weights_are_refused():
     with pytest.raises(AnalysisInputError, match="base weight column 'w' must be positive"):
         rake(BASE.assign(w=[1.0, 0.0, 2.0]), _margins({"sex": {"boy": 0.5, "girl": 0.5}}),
              base_weight="w")
+
+
+@st.composite
+def contradictory_samples(draw):
+    """Weighting variables with structural zeros (category combinations no row has) and
+    extreme random targets, which the sample often cannot meet together."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    sizes = draw(st.lists(st.integers(2, 4), min_size=2, max_size=3))
+    crossing = np.array(np.meshgrid(*[np.arange(k) for k in sizes])).reshape(len(sizes), -1).T
+    keep = rng.random(len(crossing)) < 0.5
+    keep[rng.integers(len(crossing))] = True
+    rows = np.repeat(crossing[keep], rng.integers(1, 4, keep.sum()), axis=0)
+    frame = pd.DataFrame({f"v{i}": rows[:, i].astype(str) for i in range(len(sizes))})
+    # Targets only for the categories that have rows (a missing one is a different error).
+    spec = {}
+    for i in range(len(sizes)):
+        present = sorted(frame[f"v{i}"].unique())
+        spec[f"v{i}"] = dict(zip(present, rng.dirichlet(np.full(len(present), 0.3)) * 0.98
+                                 + 0.02 / len(present), strict=True))
+    return frame, spec
+
+
+def _margin_error(frame: pd.DataFrame, weights: pd.Series, spec: dict, total: float) -> float:
+    """Largest relative difference between a weighted margin and its target total."""
+    errors = [abs(weights[frame[v] == c].sum() / (p * total) - 1)
+              for v, targets in spec.items() for c, p in targets.items()]
+    return max(errors)
+
+
+@settings(max_examples=80, deadline=None)
+@given(contradictory_samples(), st.sampled_from([None, (0.2, 5.0)]))
+def test_the_report_tells_the_truth_about_the_weights_it_returns(sample, bounds):
+    frame, spec = sample
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = rake(frame, _margins(spec), max_iter=3000, bounds=bounds)
+    weights = result.weights
+    assert np.isfinite(weights).all() and (weights > 0).all()
+    assert result.max_error >= 0
+    actual = _margin_error(frame, weights, spec, len(frame))
+    assert result.converged == (actual <= 1e-8)
+    if not result.converged:
+        assert result.max_error == pytest.approx(actual, rel=1e-6)
+        assert [str(w.message) for w in caught] == [result.problem()]
+        assert "margin '" in result.problem()
+    else:
+        assert not caught
+
+
+def test_margins_the_sample_cannot_meet_stop_the_fit_and_name_the_margin():
+    # Every 'a' row is also a 'p' row, but the margins want 'a' rare and 'p' common... and
+    # then the reverse for 'b': the factors of one cell head for zero, of another for infinity.
+    frame = pd.DataFrame({"x": ["a", "a", "b"] * 3, "y": ["p", "q", "p"] * 3})
+    margins = _margins({"x": {"a": 0.1, "b": 0.9}, "y": {"p": 0.1, "q": 0.9}})
+    with pytest.warns(UserWarning, match="cannot meet margin 'y' together with the others"):
+        result = rake(frame, margins, max_iter=100_000)
+    assert not result.converged and result.diverged == "y" and result.iterations < 100_000
+    assert np.isfinite(result.weights).all() and result.max_error > 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(samples(), st.floats(0.3, 0.8), st.floats(1.5, 4))
+def test_bounded_raking_that_converges_meets_the_margins_inside_the_bounds(sample, lower, upper):
+    frame, spec, weighted = sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = rake(frame, _margins(spec), base_weight="base" if weighted else None,
+                      bounds=(lower, upper), max_iter=500)
+    if result.converged:
+        base = frame["base"] if weighted else pd.Series(1.0, index=frame.index)
+        scaled = base * result.weights.sum() / base.sum()
+        assert (result.weights / scaled).between(lower * (1 - 1e-9), upper * (1 + 1e-9)).all()
+        assert _margin_error(frame, result.weights, spec, base.sum()) <= 1e-8

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from analysis import estimate, rake
-from analysis.compare import compare_domains
+from analysis.compare import compare_domains, compare_waves
 from tests.analysis.cases import COMMITTED, FIXED_SEEDS, Case, make_case, read_answers, run_r, write_case
 from tests.support import require
 
@@ -119,3 +120,45 @@ def test_random_designs_agree_with_r_run_now(tmp_path):
     checked = sum(compare(case, tmp_path / f"case_{seed}", f"random seed {seed}")
                   for seed, case in cases.items())
     assert checked >= 6 * 20
+
+
+STACKED_R = """
+suppressPackageStartupMessages(library(survey))
+options(survey.lonely.psu = "adjust")
+d <- read.csv(commandArgs(TRUE)[1], colClasses = "character")
+d$w <- as.numeric(d$base)
+d$less <- as.numeric(d$felt == "less_safe")
+des <- svydesign(ids = ~school, strata = ~stratum, weights = ~w, nest = TRUE, data = d)
+base <- subset(des, aware == "yes" & felt != "")
+by_wave <- svyby(~less, ~wave, base, svymean, covmat = TRUE)
+diff <- svycontrast(by_wave, c(1, -1))
+se <- as.numeric(SE(diff))
+p <- 2 * pt(-abs(coef(diff) / se), degf(base))
+cat(sprintf("%.17g", c(coef(diff), se, degf(base), p)), sep = "\\n")
+"""
+
+
+def test_comparing_two_waves_agrees_with_r_on_the_stacked_design(tmp_path):
+    require(shutil.which("Rscript") is not None and os.path.exists("/usr/lib/R/site-library/survey"),
+            "R with the survey package (Debian r-base-core, r-cran-survey)")
+    tables, stacked = [], []
+    for wave, seed in (("w1", 21), ("w2", 24)):  # few clusters, lonely strata, base weights
+        frame = make_case(seed).frame.assign(wave=wave)
+        frame = frame.assign(base=frame["base"] * 1.0, school=wave + frame["school"],
+                             stratum=wave + frame["borough"])
+        table = estimate(frame.replace({"felt": {"": None}}), "felt", "base", strata="borough",
+                         cluster="school", where={"aware": "yes"})
+        tables.append(table.set_index("category").loc["less_safe"])
+        stacked.append(frame)
+    data = pd.concat(stacked)
+    data.assign(base=data["base"].map(lambda x: f"{x:.17g}")).to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "stacked.R").write_text(STACKED_R)
+    done = subprocess.run(["Rscript", str(tmp_path / "stacked.R"), str(tmp_path / "d.csv")],
+                          capture_output=True, text=True, timeout=300, check=True)
+    difference, se, df, p_value = (float(x) for x in done.stdout.split())
+    ours = compare_waves(tables[0], tables[1])
+    assert ours.df == df == tables[0]["df"] + tables[1]["df"]
+    assert ours.difference == pytest.approx(difference, abs=1e-12)
+    _close(ours.se_difference, se, "se of the difference")
+    _close(ours.p_value, p_value, "p-value")
+    assert df < 30  # few clusters: a normal quantile would have been anti-conservative

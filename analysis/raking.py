@@ -157,9 +157,9 @@ def _fit(cells: Cells, cell_base: np.ndarray, margins: list[Margin], max_iter: i
     """
     live = cell_base > 0
     factor = np.full(cells.count, margins[0].targets.sum() / cell_base.sum())
-    stopped = ""
-    iteration = 0
-    for iteration in range(1, max_iter + 1):
+    stopped, iterations = "", 0
+    while iterations < max_iter:
+        iterations += 1
         previous = factor.copy()
         for margin, codes in zip(margins, cells.codes, strict=True):
             totals = np.bincount(codes[live], weights=(cell_base * factor)[live],
@@ -174,7 +174,7 @@ def _fit(cells: Cells, cell_base: np.ndarray, margins: list[Margin], max_iter: i
         error, worst = _largest_error(cells, cell_base * factor, margins)
         if stopped or error <= tol:
             break
-    return factor, iteration, error, worst, stopped
+    return factor, iterations, error, worst, stopped
 
 
 def _usable(factors: np.ndarray) -> bool:

@@ -6,11 +6,13 @@ defaults here: a configuration that tries is refused.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from analysis import differencing
 from analysis.errors import AnalysisInputError
 
 CONFIDENTIAL = "[c]"
@@ -62,29 +64,18 @@ def primary_symbol(n: int, n_eff: float, estimate: float, *, breakdown: bool, ar
     return ""
 
 
-def protect_groups(bases: pd.Series, hidden: pd.Series, floor: int) -> pd.Series:
-    """Secondary suppression within one breakdown whose total is published.
-
-    A lone hidden group could be recovered as total minus the visible groups, and several
-    hidden groups whose bases add up to fewer than ``floor`` would disclose their sum. So
-    the smallest visible groups are hidden too until neither is true (or none are left).
-    Returns the new hidden flags, aligned to ``bases``.
-    """
-    hidden = hidden.astype(bool).copy()
-    if not hidden.any():
-        return hidden
-    visible_by_size = bases[~hidden].sort_values(kind="stable").index.tolist()
-    while visible_by_size and (hidden.sum() == 1 or bases[hidden].sum() < floor):
-        hidden[visible_by_size.pop(0)] = True
-    return hidden
-
-
-def apply(table: pd.DataFrame, thresholds: Thresholds = DEFAULTS,
+def apply(table: pd.DataFrame, groups: Mapping[str, pd.DataFrame],
+          thresholds: Thresholds = DEFAULTS,
           area_breakdowns: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Adds ``symbol`` and ``n_rounded`` to a release table and blanks what must not show.
+    """Adds ``symbol`` to a release table and blanks every figure of a hidden cell.
 
-    ``table`` needs ``indicator, breakdown, group, estimate, ci_low, ci_high, se, n, n_eff``
-    and, for area breakdowns, ``schools``. Overall rows have an empty ``breakdown``.
+    ``table`` needs ``indicator, breakdown, group, estimate, n, n_eff`` and, for area
+    breakdowns, ``schools``; overall rows have an empty ``breakdown`` and the group "All".
+    ``groups`` gives, per indicator, one row per respondent in its base and one column per
+    breakdown (the respondent's group, missing when in none): secondary suppression is
+    decided across all the breakdowns of the release at once (``analysis.differencing``), so
+    no hidden cell can be recovered from any other table of the same release. The exact ``n``
+    stays for the analyst's own view; :func:`analysis.publish.published` rounds it.
     """
     table = table.copy()
     breakdown = table["breakdown"].astype(str) != ""
@@ -95,13 +86,17 @@ def apply(table: pd.DataFrame, thresholds: Thresholds = DEFAULTS,
                        schools=None if pd.isna(s) else int(s), thresholds=thresholds)
         for n, n_eff, est, b, a, s in zip(table["n"], table["n_eff"], table["estimate"],
                                          breakdown, area, schools, strict=True)]
-    for _, rows in table[breakdown].groupby(["indicator", "breakdown"], sort=False):
-        hidden = protect_groups(rows["n"], rows["symbol"] == CONFIDENTIAL, thresholds.floor)
-        table.loc[hidden[hidden].index, "symbol"] = CONFIDENTIAL
+    cell = pd.Series(list(zip(table["breakdown"].astype(str), table["group"].astype(str),
+                              strict=True)), index=table.index)
+    for indicator, rows in table.groupby("indicator", sort=False):
+        if indicator not in groups:
+            raise AnalysisInputError(f"no respondent groups given for indicator '{indicator}'")
+        hidden = set(cell[rows.index[rows["symbol"] == CONFIDENTIAL]])
+        hidden = differencing.protect(differencing.cells_of(groups[indicator]), hidden,
+                                      thresholds.floor)
+        table.loc[[i for i in rows.index if cell[i] in hidden], "symbol"] = CONFIDENTIAL
     confidential = table["symbol"] == CONFIDENTIAL
-    for column in ("estimate", "ci_low", "ci_high", "se", "n_eff", "deff"):
+    for column in ("estimate", "ci_low", "ci_high", "se", "n_eff", "deff", "n"):
         if column in table.columns:
             table.loc[confidential, column] = np.nan
-    table["n_rounded"] = [pd.NA if hide else round_count(n, thresholds.rounding)
-                          for n, hide in zip(table["n"], confidential, strict=True)]
-    return table.drop(columns=["n"])
+    return table

@@ -13,8 +13,12 @@ from analysis.errors import AnalysisInputError
 from analysis.estimates import estimate
 
 INDICATOR = "_indicator"
-RELEASE_COLUMNS = ["indicator", "name", "breakdown", "group", "estimate", "ci_low", "ci_high",
-                   "se", "n_rounded", "n_eff", "deff", "symbol"]
+# The analyst's view: every figure at full precision, hidden cells blank.
+ANALYST_COLUMNS = ["indicator", "name", "breakdown", "group", "estimate", "se", "ci_low",
+                   "ci_high", "n", "n_eff", "deff", "df", "schools", "symbol"]
+# What a release publishes (see ``published``).
+RELEASE_COLUMNS = ["indicator", "name", "breakdown", "group", "percent", "ci_low", "ci_high",
+                   "n_rounded", "symbol"]
 
 
 @dataclass(frozen=True)
@@ -57,21 +61,22 @@ def _schools(frame: pd.DataFrame, cluster: str | None, by: str | None) -> pd.Ser
     return answered.groupby(answered[by].astype(str))[cluster].nunique()
 
 
-def release_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], weight: str,
-                  breakdowns: Sequence[str] = (), strata: str | None = None,
-                  cluster: str | None = None, margins: pd.DataFrame | None = None,
-                  base_weight: str | None = None, ci: str = "logit", level: float = 0.95,
-                  thresholds: disclosure.Thresholds | None = None,
-                  area_breakdowns: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Every indicator overall and by every breakdown, with disclosure control applied.
+def indicator_tables(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], weight: str,
+                     breakdowns: Sequence[str] = (), strata: str | None = None,
+                     cluster: str | None = None, margins: pd.DataFrame | None = None,
+                     base_weight: str | None = None, ci: str = "logit", level: float = 0.95,
+                     thresholds: disclosure.Thresholds | None = None,
+                     area_breakdowns: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Every indicator overall and by every breakdown, disclosure control applied across all
+    of them at once, at full precision (``ANALYST_COLUMNS``): the analyst's own view.
 
-    Published counts are rounded (``n_rounded``); exact bases never leave this function.
-    ``deff`` is rounded to two decimals and ``n_eff`` to whole numbers, because together
-    with exact values they would give the exact base back (n - 1 = deff × n_eff).
+    A breakdown may be any column, including an intersection made by the caller (e.g.
+    ethnic group × SEND) beside its margins: overlapping breakdowns are protected together.
     """
-    rows = []
+    rows, groups = [], {}
     for spec in indicators:
         data = frame.assign(**{INDICATOR: indicator_outcome(frame, spec)})
+        groups[spec.key] = data.loc[data[INDICATOR].notna(), list(breakdowns)]
         for by in (None, *breakdowns):
             table = estimate(data, INDICATOR, weight, strata=strata, cluster=cluster,
                              margins=margins, base_weight=base_weight, by=by, ci=ci, level=level)
@@ -81,11 +86,39 @@ def release_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], weig
                 rows.append({
                     "indicator": spec.key, "name": spec.name, "breakdown": by or "",
                     "group": row.by_category if by else "All", "estimate": row.estimate,
-                    "ci_low": row.ci_low, "ci_high": row.ci_high, "se": row.se, "n": row.n,
-                    "n_eff": row.n_eff, "deff": row.deff,
+                    "se": row.se, "ci_low": row.ci_low, "ci_high": row.ci_high, "n": row.n,
+                    "n_eff": row.n_eff, "deff": row.deff, "df": row.df,
                     "schools": None if schools is None else schools.get(row.by_category, 0)})
-    release = disclosure.apply(pd.DataFrame(rows), thresholds or disclosure.Thresholds(),
-                               area_breakdowns)
-    release["deff"] = release["deff"].round(2)
-    release["n_eff"] = release["n_eff"].round(0)
-    return release[RELEASE_COLUMNS]
+    table = disclosure.apply(pd.DataFrame(rows, columns=[c for c in ANALYST_COLUMNS
+                                                          if c != "symbol"]),
+                             groups, thresholds or disclosure.Thresholds(), area_breakdowns)
+    return table[ANALYST_COLUMNS]
+
+
+def published(table: pd.DataFrame, decimals: int = 0,
+              thresholds: disclosure.Thresholds | None = None) -> pd.DataFrame:
+    """What a release shows of an analyst table, at the precision of official statistics.
+
+    Percentages and their confidence limits are rounded to ``decimals`` (0 or 1) and counts
+    to the nearest 5, from unrounded data. No standard error, design effect or effective
+    base is published: with the estimate they give the exact base back
+    (n - 1 = deff · p(1-p)/se²), undoing the rounding of counts. Low reliability is the
+    ``[u]`` symbol instead; the CI carries the uncertainty.
+    """
+    if decimals not in (0, 1):
+        raise AnalysisInputError("published percentages have 0 or 1 decimal places")
+    rounding = (thresholds or disclosure.Thresholds()).rounding
+    out = table[["indicator", "name", "breakdown", "group"]].copy()
+    for source, target in (("estimate", "percent"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+        out[target] = (table[source].astype(float) * 100).round(decimals)
+    out["n_rounded"] = [pd.NA if pd.isna(n) else disclosure.round_count(n, rounding)
+                        for n in table["n"]]
+    out["symbol"] = table["symbol"]
+    return out[RELEASE_COLUMNS]
+
+
+def release_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], weight: str,
+                  breakdowns: Sequence[str] = (), decimals: int = 0, **design) -> pd.DataFrame:
+    """The published form (``RELEASE_COLUMNS``) of :func:`indicator_tables`."""
+    return published(indicator_tables(frame, indicators, weight, breakdowns, **design), decimals,
+                     design.get("thresholds"))

@@ -18,7 +18,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Same-origin, not no-referrer: over HTTPS Flask-WTF checks that a POST's Referer is this
+    # site, and browsers send none at all under no-referrer. Other sites still get nothing.
+    "Referrer-Policy": "same-origin",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",

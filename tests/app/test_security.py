@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from survey_app.extensions import db
 from survey_app.models import AccessCode, Response, Wave
-from tests.support import AWARE_PUPIL, Walker
+from tests.support import AWARE_PUPIL, Walker, csrf_token
 
 
 def _snapshot(app) -> dict[str, int]:
@@ -37,9 +37,23 @@ def test_every_page_sends_security_and_no_store_headers(app, client, world):
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], url
         assert "unsafe-inline" not in headers["Content-Security-Policy"], url
         assert headers["X-Content-Type-Options"] == "nosniff", url
-        assert headers["Referrer-Policy"] == "no-referrer", url
+        assert headers["Referrer-Policy"] == "same-origin", url
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000"), url
         assert headers["Cache-Control"] == "no-store", url
+
+
+def test_over_https_a_post_with_the_referer_browsers_send_is_accepted(app, world):
+    # Under "no-referrer" browsers send no Referer, and Flask-WTF's strict HTTPS check then
+    # refused every form ("This page has expired"). "same-origin" lets them send this one.
+    client = app.test_client()
+    https = {"base_url": "https://localhost"}
+    page = client.get("/", **https)
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    body = {"csrf_token": csrf_token(page.get_data(as_text=True)), "code": world.class_code}
+    refused = client.post("/code", data=body, **https)
+    assert refused.status_code == 400  # what every POST met before: no Referer at all
+    accepted = client.post("/code", data=body, headers={"Referer": "https://localhost/"}, **https)
+    assert accepted.status_code == 303
 
 
 def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(app, client, world):

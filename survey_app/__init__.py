@@ -45,10 +45,14 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app import auth
     from survey_app.admin import bp as admin_bp
     from survey_app.respond import bp as respond_bp
+    from survey_app.results import bp as results_bp
+    from survey_app.results import public_bp as public_results_bp
 
     auth.register(app)
     app.register_blueprint(respond_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(public_results_bp)
 
 
 def _register_handlers(app: Flask) -> None:

@@ -1,8 +1,4 @@
-"""Staff sign-in, and the access policy every route must declare (deny by default, P-22).
-
-Each blueprint (or single endpoint) is declared public or tied to roles with ``declare``;
-a request to anything undeclared is refused, so a forgotten declaration fails closed.
-"""
+"""Staff sign-in and sign-out; the access policy itself is in ``survey_app.access``."""
 
 from __future__ import annotations
 
@@ -11,9 +7,7 @@ import time
 from flask import (
     Blueprint,
     Flask,
-    abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -25,49 +19,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
+from survey_app.access import PUBLIC, declare, enforce_policy
 from survey_app.extensions import db, limiter, login_manager
-from survey_app.models import Role
 from survey_app.services import audit, staff
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
-PUBLIC = "public"
-# blueprint name or endpoint -> PUBLIC or the roles allowed
-POLICY: dict[str, str | frozenset[Role]] = {"static": PUBLIC, "auth.login": PUBLIC}
-
-
-def declare(name: str, access: str | frozenset[Role]) -> None:
-    POLICY[name] = access
-
-
-def policy_for(endpoint: str | None) -> str | frozenset[Role] | None:
-    if endpoint is None:
-        return PUBLIC  # no route matched: the 404 handler answers
-    return POLICY.get(endpoint, POLICY.get(endpoint.rpartition(".")[0]))
-
-
-def enforce_policy():
-    access = policy_for(request.endpoint)
-    if access == PUBLIC:
-        return None
-    if access is None:
-        abort(403)  # undeclared: fail closed
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if _idle_too_long():
-        logout_user()
-        session.clear()
-        flash("You were signed out after 30 minutes without activity.")
-        return redirect(url_for("auth.login", next=request.full_path))
-    if current_user.role not in access:
-        abort(403)
-    return None
-
-
-def _idle_too_long() -> bool:
-    now = time.time()
-    last = session.get("staff_seen", now)
-    session["staff_seen"] = now
-    return now - last > current_app.config["STAFF_IDLE_SECONDS"]
+declare("auth.login", PUBLIC)
+declare("auth.logout", PUBLIC)
 
 
 class LoginForm(FlaskForm):
@@ -127,6 +85,4 @@ def register(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(staff.load_user)
     app.register_blueprint(bp)
-    declare("auth.logout", PUBLIC)
-    declare("respond", PUBLIC)
     app.before_request(enforce_policy)

@@ -7,11 +7,12 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
-from survey_app.models import Role
-from survey_app.services import audit, builtin, demo, staff, waves
+from survey_app.models import Release, Role, StaffUser, Wave
+from survey_app.services import audit, builtin, demo, releases, staff, waves, weighting
 from survey_app.services.access_codes import display
 
 
@@ -83,8 +84,76 @@ def tick() -> None:
     click.echo(f"Closed {len(closed)} wave(s).")
 
 
+results_cli = AppGroup("results", help="Weighting, releases and publication.")
+
+
+def _wave(wave_id: int) -> Wave:
+    wave = db.session.get(Wave, wave_id)
+    if wave is None:
+        raise click.ClickException(f"There is no wave {wave_id}.")
+    return wave
+
+
+def _staff(email: str | None) -> StaffUser | None:
+    if email is None:
+        return None
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"There is no staff user {email}.")
+    return user
+
+
+@results_cli.command("weigh")
+@click.option("--wave", "wave_id", type=int, required=True)
+def weigh(wave_id: int) -> None:
+    """Rake a wave's responses to its margins and store the weights."""
+    try:
+        run = weighting.run(_wave(wave_id), None)
+    except SurveyError as error:
+        raise click.ClickException(error.message) from None
+    audit.record(None, "weigh_wave", "wave", wave_id, run=run.id, converged=run.converged)
+    db.session.commit()
+    click.echo(f"Weight run {run.id}: " + ("converged" if run.converged else run.problem))
+    if not run.converged:
+        sys.exit(1)
+
+
+@results_cli.command("release")
+@click.option("--wave", "wave_id", type=int, required=True)
+@click.option("--by", "email", help="The staff member preparing it.")
+def release(wave_id: int, email: str | None) -> None:
+    """Prepare a draft release from the wave's latest weight run; prints its id."""
+    user = _staff(email)
+    try:
+        draft = releases.create_draft(_wave(wave_id), user)
+    except SurveyError as error:
+        raise click.ClickException(error.message) from None
+    audit.record(user, "prepare_release", "release", draft.id)
+    db.session.commit()
+    click.echo(draft.id)
+
+
+@results_cli.command("publish")
+@click.argument("release_id", type=int)
+@click.option("--by", "email", required=True, help="The staff member publishing it.")
+def publish(release_id: int, email: str) -> None:
+    """Publish a draft release (not by the person who prepared it)."""
+    draft = db.session.get(Release, release_id)
+    if draft is None:
+        raise click.ClickException(f"There is no release {release_id}.")
+    user = _staff(email)
+    try:
+        releases.publish(draft, user)
+    except SurveyError as error:
+        raise click.ClickException(error.message) from None
+    audit.record(user, "publish_release", "release", draft.id, checksum=draft.checksum)
+    db.session.commit()
+    click.echo(f"Published release {draft.id} ({draft.checksum}).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(load_builtin)
     app.cli.add_command(load_demo)
     app.cli.add_command(users)
     app.cli.add_command(waves_cli)
+    app.cli.add_command(results_cli)

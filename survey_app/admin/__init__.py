@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from survey_app.auth import declare
+from survey_app.access import declare
 from survey_app.models import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

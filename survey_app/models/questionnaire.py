@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from analysis import IndicatorSpec
 from survey_app.exceptions import FrozenVersionError
 from survey_app.extensions import db
 from survey_app.models.types import UTCDateTime, enum_column, utcnow
@@ -151,3 +152,10 @@ class Indicator(db.Model):
     base_filter: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     # Codes of the indicator's own question left out of the base (e.g. "prefer not to say").
     excluded_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    def spec(self) -> IndicatorSpec:
+        """The definition in the analysis library's terms."""
+        return IndicatorSpec(key=self.key, name=self.name, question=self.question_key,
+                             numerator=tuple(self.numerator_codes),
+                             base_filter=dict(self.base_filter),
+                             excluded=tuple(self.excluded_codes))

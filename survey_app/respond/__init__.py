@@ -2,6 +2,9 @@
 
 from flask import Blueprint
 
+from survey_app.access import PUBLIC, declare
+
 bp = Blueprint("respond", __name__)
+declare("respond", PUBLIC)
 
 from survey_app.respond import views  # noqa: E402,F401

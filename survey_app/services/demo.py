@@ -21,6 +21,7 @@ from survey_app.models import (
     CodeKind,
     PopulationMargin,
     Questionnaire,
+    Release,
     Response,
     Role,
     School,
@@ -29,7 +30,7 @@ from survey_app.models import (
     WaveSchool,
 )
 from survey_app.models.types import utcnow
-from survey_app.services import builtin, staff
+from survey_app.services import builtin, releases, staff, weighting
 from survey_app.services.access_codes import create_codes
 from survey_app.services.responses import (
     Submission,
@@ -170,11 +171,13 @@ def load_demo(responses: int = 0, seed: int = 2026, max_text: int = 1000) -> Dem
     have = db.session.scalar(select(func.count()).select_from(Response)
                              .where(Response.wave_id == pupil_wave.id)) or 0
     added = add_pupil_responses(pupil_wave, max(0, responses - have), rng, max_text)
+    made_staff = _demo_staff()
+    _demo_release(pupil_wave)
     codes = lambda wave, kind: list(db.session.scalars(  # noqa: E731
         select(AccessCode).where(AccessCode.wave_id == wave.id, AccessCode.kind == kind)
         .order_by(AccessCode.id)))
     return DemoSummary(pupil_wave, public_wave, codes(pupil_wave, CodeKind.CLASS),
-                       codes(public_wave, CodeKind.INVITATION), added, _demo_staff())
+                       codes(public_wave, CodeKind.INVITATION), added, made_staff)
 
 
 def _demo_staff() -> list[tuple[str, str]]:
@@ -183,3 +186,20 @@ def _demo_staff() -> list[tuple[str, str]]:
         return []
     made = [staff.create_user(f"{role.value}@demo.invalid", role) for role in Role]
     return [(user.email, password) for user, password in made]
+
+
+def _demo_release(wave: Wave) -> None:
+    """One published release of the demo pupil wave, so the public page is never empty.
+
+    Prepared by the demo analyst and published by the demo admin (four eyes), once.
+    """
+    if db.session.scalar(select(Release.id).where(Release.wave_id == wave.id).limit(1)):
+        return
+    if not db.session.scalar(select(func.count()).select_from(Response)
+                             .where(Response.wave_id == wave.id)):
+        return
+    weighting.run(wave, None)
+    analyst = db.session.scalar(select(StaffUser).where(StaffUser.role == Role.ANALYST))
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.role == Role.ADMIN))
+    draft = releases.create_draft(wave, analyst, title=f"{wave.name} ({ILLUSTRATIVE})")
+    releases.publish(draft, admin)

@@ -154,3 +154,7 @@ def replace_margins(wave: Wave, data: bytes, source_note: str) -> int:
             count=float(row["count"]) if row.get("count") else None, source_note=source_note))
     db.session.flush()
     return len(rows)
+
+
+def all_waves() -> list[Wave]:
+    return list(db.session.scalars(select(Wave).order_by(Wave.opens_at.desc())))

@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from survey_app.auth import PUBLIC, policy_for
+from survey_app.access import PUBLIC, policy_for
 from survey_app.extensions import db
 from survey_app.models import AccessCode, QuestionnaireVersion, Wave
 
@@ -20,7 +20,7 @@ def _urls(app, world) -> list[tuple[str, str, set[str]]]:
                   "version_id": db.session.scalar(sa.select(QuestionnaireVersion.id)),
                   "code_id": db.session.scalar(sa.select(AccessCode.id)),
                   "key": "year_group", "slug": world.public_slug, "move": "close",
-                  "filename": "css/app.css"}
+                  "filename": "css/app.css", "release_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         url = IDS.sub(lambda m: str(values[m.group(1) or m.group(2)]), rule.rule)

@@ -33,7 +33,7 @@ def test_an_unexpected_error_shows_a_generic_page_without_internals(tmp_path, mo
     def boom():
         raise RuntimeError("secret internals: SELECT * FROM staff_user")
 
-    from survey_app.auth import POLICY, PUBLIC
+    from survey_app.access import POLICY, PUBLIC
     monkeypatch.setitem(POLICY, "boom", PUBLIC)
     response = app.test_client().get("/boom")
     text = response.get_data(as_text=True)

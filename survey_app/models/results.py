@@ -1,0 +1,115 @@
+"""Weighting runs, the weights they produced, and releases of published tables (DESIGN §8).
+
+A weight run is stored with its settings, the margins it used and its diagnostics, so every
+export and release can say exactly how its numbers were weighted. A release freezes its
+tables once published: any change to a published release is refused here, in the ORM.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, Uuid, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from survey_app.exceptions import InvalidTransitionError
+from survey_app.extensions import db
+from survey_app.models.types import UTCDateTime, enum_column, utcnow
+
+
+class WeightRun(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # tol, max_iter, bounds, and which variables got a "not stated" category.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The margins exactly as used: variable, category, proportion, count, source_note.
+    margins: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    converged: Mapped[bool] = mapped_column(Boolean)
+    iterations: Mapped[int] = mapped_column(Integer)
+    max_error: Mapped[float] = mapped_column(Float)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    diagnostics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    responses: Mapped[int] = mapped_column(Integer)
+
+    wave: Mapped[Wave] = relationship()  # noqa: F821  (resolved by the registry)
+
+
+class ResponseWeight(db.Model):
+    """One response's weight in one run. Holds nothing that could identify anyone."""
+
+    weight_run_id: Mapped[int] = mapped_column(
+        ForeignKey("weight_run.id", ondelete="CASCADE"), primary_key=True)
+    response_uuid: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("response.submission_uuid", ondelete="CASCADE"), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+
+
+class ReleaseState(enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class Release(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    weight_run_id: Mapped[int] = mapped_column(ForeignKey("weight_run.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[ReleaseState] = mapped_column(enum_column(ReleaseState),
+                                                default=ReleaseState.DRAFT)
+    # Every number the release publishes: {"indicators": [rows...], ...} in published form.
+    tables: Mapped[dict[str, Any]] = mapped_column(JSON)
+    methodology: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("release.id"))
+    change_note: Mapped[str] = mapped_column(Text, default="")
+
+    wave: Mapped[Wave] = relationship()  # noqa: F821
+    weight_run: Mapped[WeightRun] = relationship()
+
+    def __init__(self, **fields: object) -> None:
+        fields.setdefault("state", ReleaseState.DRAFT)
+        super().__init__(**fields)
+
+    def publish(self, by_id: int | None) -> None:
+        if self.state is not ReleaseState.DRAFT:
+            raise InvalidTransitionError(f"Release {self.id} is {self.state.value}; only a draft "
+                                         "can be published.")
+        self.state, self.published_by_id, self.published_at = (
+            ReleaseState.PUBLISHED, by_id, utcnow())
+
+    def supersede(self) -> None:
+        if self.state is not ReleaseState.PUBLISHED:
+            raise InvalidTransitionError("Only a published release can be superseded.")
+        self.state = ReleaseState.SUPERSEDED
+
+
+_PUBLISHED = {ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED}
+
+
+@event.listens_for(Session, "before_flush")
+def _published_releases_never_change(session: Session, flush_context, instances) -> None:
+    """A published release may only become superseded; nothing else about it may change."""
+    for release in (*session.dirty, *session.deleted):
+        if not isinstance(release, Release):
+            continue
+        history = db.inspect(release).attrs.state.history
+        was = (history.deleted or history.unchanged or [release.state])[0]
+        if was not in _PUBLISHED:
+            continue
+        if release in session.deleted:
+            raise PermissionError("a published release cannot be deleted")
+        changed = {a.key for a in db.inspect(release).attrs if a.history.has_changes()}
+        allowed = {"state"} if (was, release.state) == (
+            ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED) else set()
+        if changed - allowed:
+            raise PermissionError(f"a published release cannot change ({', '.join(sorted(changed))})")

@@ -1,0 +1,130 @@
+"""Releases: freezing a wave's published tables, four-eyes publication, corrections (DESIGN §8).
+
+A draft holds every number it will publish, in published form (rounded, suppressed), and a
+methodology note generated from the weight run. Pages and downloads read these stored tables;
+nothing public is recomputed per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from analysis.disclosure import DEFAULTS
+from analysis.publish import published
+from survey_app.exceptions import SurveyError
+from survey_app.extensions import db
+from survey_app.models import Release, ReleaseState, StaffUser, Wave
+from survey_app.services import results
+
+ILLUSTRATIVE = "ILLUSTRATIVE"
+
+
+def checksum(tables: dict[str, Any], methodology: str) -> str:
+    """SHA-256 of the canonical JSON of what is published, shown beside it."""
+    text = json.dumps({"tables": tables, "methodology": methodology}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _records(table) -> list[dict[str, Any]]:
+    return [{k: (None if v is None or v != v else v) for k, v in row.items()}  # NaN -> None
+            for row in table.astype(object).to_dict("records")]
+
+
+def methodology(outcome: results.WaveResults) -> str:
+    """Plain-English method: sample, fieldwork, weighting, variance, intervals, disclosure."""
+    wave, run = outcome.wave, outcome.weight_run
+    margins = sorted({m["variable"] for m in run.margins})
+    sources = sorted({m["source_note"] for m in run.margins if m.get("source_note")})
+    not_stated = run.settings.get("not_stated") or []
+    d = run.diagnostics
+    lines = [
+        f"Fieldwork: {wave.opens_at:%d %B %Y} to {wave.closes_at:%d %B %Y}; "
+        f"{run.responses:,} responses were weighted.",
+        f"Weighting: raking (iterative proportional fitting) to population margins for "
+        f"{', '.join(margins)}; converged in {run.iterations} iterations "
+        f"(largest margin error {run.max_error:.1e}). Kish design effect of the weights "
+        f"{d.get('deff_kish', float('nan')):.2f}, effective sample size "
+        f"{d.get('n_eff', float('nan')):,.0f}.",
+        f"Sources of the margins: {'; '.join(sources) or 'not given'}.",
+    ]
+    if not_stated:
+        lines.append("Respondents who did not give " + ", ".join(not_stated) + " keep their own "
+                     "'not stated' weighting category at their share of the sample.")
+    lines += [
+        "Variance: design-based Taylor linearisation with schools as clusters within boroughs "
+        "(with-replacement approximation), allowing for the weighting (calibration); a borough "
+        "with a single school is handled as R survey's lonely.psu = \"adjust\"."
+        if outcome.weight_run.wave.audience.value == "pupil" else
+        "Variance: design-based Taylor linearisation allowing for the weighting (calibration).",
+        "Intervals: 95% confidence intervals on the logit scale with the design's degrees of "
+        "freedom (Korn-Graubard at 0% and 100%).",
+        f"Disclosure control: nothing is shown from fewer than {DEFAULTS.floor} respondents; a "
+        f"percentage in a breakdown needs {DEFAULTS.breakdown}; a borough needs "
+        f"{DEFAULTS.area_schools} schools and {DEFAULTS.area_base} respondents. Further cells are "
+        "hidden so that no hidden figure can be worked out from the others in this release. "
+        "Counts are rounded to the nearest 5; percentages are calculated before rounding. "
+        "[c] confidential, [u] low reliability (fewer than 100 respondents or an effective "
+        f"sample under {DEFAULTS.reliable_n_eff:.0f}), [x] not available.",
+    ]
+    return "\n\n".join(lines)
+
+
+def create_draft(wave: Wave, actor: StaffUser | None, title: str = "", change_note: str = ""
+                 ) -> Release:
+    """A draft release of the wave's latest weight run; refused if that run did not converge."""
+    outcome = results.wave_results(wave)
+    if not outcome.weight_run.converged:
+        raise SurveyError("The latest weighting did not converge, so it cannot be released: "
+                          + outcome.weight_run.problem)
+    table = published(outcome.table).assign(
+        breakdown_title=lambda t: t["breakdown"].map(outcome.titles).fillna(""),
+        group_label=lambda t: [outcome.label(b, g) for b, g in zip(t["breakdown"], t["group"],
+                                                                      strict=True)])
+    tables = {"indicators": _records(table)}
+    note = methodology(outcome)
+    release = Release(wave=wave, weight_run=outcome.weight_run, tables=tables, methodology=note,
+                      checksum=checksum(tables, note), title=title.strip() or wave.name,
+                      prepared_by_id=actor.id if actor else None, change_note=change_note.strip())
+    db.session.add(release)
+    db.session.flush()
+    return release
+
+
+def publish(release: Release, actor: StaffUser | None) -> Release:
+    """Publishes a draft (four eyes: never by the person who prepared it) and supersedes the
+    wave's previous published release, which stays readable with a banner."""
+    if actor is not None and actor.id == release.prepared_by_id:
+        raise SurveyError("Someone other than the person who prepared this release must "
+                          "publish it.")
+    if checksum(release.tables, release.methodology) != release.checksum:
+        raise SurveyError("This draft's tables do not match their checksum; prepare it again.")
+    previous = db.session.scalars(select(Release).where(
+        Release.wave_id == release.wave_id, Release.state == ReleaseState.PUBLISHED)).all()
+    for old in previous:
+        old.supersede()
+        release.supersedes_id = old.id
+    release.publish(actor.id if actor else None)
+    db.session.flush()
+    return release
+
+
+def public_releases() -> list[Release]:
+    """Published and superseded releases, newest first; never a draft."""
+    return list(db.session.scalars(select(Release).where(
+        Release.state.in_([ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED]))
+        .order_by(Release.published_at.desc(), Release.id.desc())))
+
+
+def public_release(release_id: int) -> Release | None:
+    release = db.session.get(Release, release_id)
+    return release if release is not None and release.state is not ReleaseState.DRAFT else None
+
+
+def drafts() -> list[Release]:
+    return list(db.session.scalars(select(Release).where(Release.state == ReleaseState.DRAFT)
+                                   .order_by(Release.id.desc())))

@@ -1,0 +1,91 @@
+"""A wave's weighted results for the analyst: every indicator overall and by every breakdown,
+with disclosure control across all of them, at full precision (DESIGN §7, §8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+
+from analysis import IndicatorSpec
+from analysis.publish import indicator_tables
+from survey_app.exceptions import SurveyError
+from survey_app.extensions import db
+from survey_app.models import Audience, Indicator, Wave, WeightRun
+from survey_app.services import datasets, weighting
+
+# (column, title); an "a_x_b" column is the intersection of columns a and b.
+BREAKDOWNS = {
+    Audience.PUPIL: [("ethnic_group", "Ethnic group"), ("ethnicity", "Ethnicity (detailed)"),
+                     ("send", "Special educational needs or disability"), ("gender", "Gender"),
+                     ("year_group", "Year group"), ("borough", "Borough"),
+                     ("ethnic_group_x_gender", "Ethnic group and gender"),
+                     ("ethnic_group_x_send", "Ethnic group and SEND")],
+    Audience.PUBLIC: [("ethnic_group", "Ethnic group"), ("sex", "Sex"), ("age_band", "Age"),
+                      ("borough", "Borough"), ("parent_of_pupil", "Parent of a school pupil")],
+}
+AREA_BREAKDOWNS = frozenset({"borough"})
+INTERSECTION = "_x_"
+
+
+@dataclass
+class WaveResults:
+    wave: Wave
+    weight_run: WeightRun
+    table: pd.DataFrame  # analysis.publish.ANALYST_COLUMNS
+    titles: dict[str, str]  # breakdown column -> title
+    labels: dict[str, dict[str, str]]  # breakdown column -> {group code: label}
+
+    def label(self, breakdown: str, group: str) -> str:
+        return self.labels.get(breakdown, {}).get(group, group) if breakdown else "All"
+
+
+def indicator_specs(wave: Wave) -> list[IndicatorSpec]:
+    key = wave.version.questionnaire.key
+    return [i.spec() for i in db.session.scalars(
+        select(Indicator).where(Indicator.questionnaire_key == key).order_by(Indicator.id))]
+
+
+def breakdown_frame(dataset: datasets.Dataset, frame: pd.DataFrame, audience: Audience
+                    ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, str]]]:
+    """Adds the breakdown columns: answers with "prefer not to say" left out of every group,
+    and the intersections, labelled for people."""
+    frame = frame.copy()
+    titles, labels = {}, {}
+    for column, title in BREAKDOWNS[audience]:
+        if INTERSECTION in column:
+            left, right = column.split(INTERSECTION)
+            if left not in frame or right not in frame:
+                continue
+            combined = frame[left].astype("string") + "|" + frame[right].astype("string")
+            codes = [f"{a}|{b}" for a in labels[left] for b in labels[right]]
+            frame[column] = pd.Categorical(combined, categories=codes)
+            labels[column] = {f"{a}|{b}": f"{labels[left][a]}, {labels[right][b]}"
+                              for a in labels[left] for b in labels[right]}
+        elif column not in frame:
+            continue
+        elif column in dataset.labels:
+            missing = dataset.missing_codes.get(column, set())
+            frame[column] = frame[column].cat.remove_categories(
+                [c for c in frame[column].cat.categories if c in missing])
+            labels[column] = {c: label for c, label in dataset.labels[column].items()
+                              if c not in missing}
+        else:  # the school's borough
+            labels[column] = {b: b for b in sorted(frame[column].dropna().unique())}
+            frame[column] = pd.Categorical(frame[column], categories=list(labels[column]))
+        titles[column] = title
+    return frame, titles, labels
+
+
+def wave_results(wave: Wave, weight_run: WeightRun | None = None) -> WaveResults:
+    """Every built-in indicator of the wave, overall and by every breakdown."""
+    weight_run = weight_run or weighting.latest_run(wave)
+    if weight_run is None:
+        raise SurveyError("This wave has not been weighted yet.")
+    dataset = datasets.load(wave)
+    frame, margins = weighting.weighted(dataset, weight_run)
+    frame, titles, labels = breakdown_frame(dataset, frame, wave.audience)
+    table = indicator_tables(frame, indicator_specs(wave), "weight", list(titles),
+                             margins=margins, area_breakdowns=AREA_BREAKDOWNS, **dataset.design)
+    return WaveResults(wave, weight_run, table, titles, labels)

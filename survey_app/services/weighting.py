@@ -1,0 +1,128 @@
+"""Weighting a wave to its population margins and storing the run (DESIGN §7.1, §8).
+
+Respondents who did not give a weighting variable ("prefer not to say", or skipped) cannot be
+matched to a population category. They keep their own "not stated" category whose target is
+their share of the sample, and the population targets of the stated categories are scaled to
+the rest: nobody is dropped, and the stated categories carry the population's proportions.
+The margins used are stored with the run, so this adjustment is visible in every release.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import warnings
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import insert, select
+
+from analysis import AnalysisInputError, rake
+from survey_app.exceptions import SurveyError
+from survey_app.extensions import db
+from survey_app.models import PopulationMargin, ResponseWeight, StaffUser, Wave, WeightRun
+from survey_app.services import datasets
+
+log = logging.getLogger(__name__)
+NOT_STATED = "not_stated"
+
+
+def margins_table(wave: Wave) -> pd.DataFrame:
+    rows = db.session.scalars(select(PopulationMargin).where(PopulationMargin.wave_id == wave.id)
+                              .order_by(PopulationMargin.id)).all()
+    return pd.DataFrame([{"variable": m.variable, "category": m.category,
+                          "proportion": m.proportion, "count": m.count,
+                          "source_note": m.source_note} for m in rows],
+                        columns=["variable", "category", "proportion", "count", "source_note"])
+
+
+def with_not_stated(frame: pd.DataFrame, margins: pd.DataFrame
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The weighting columns with unmatched answers as ``not_stated``, and margins to match."""
+    columns, adjusted, variables = {}, [], []
+    for variable, rows in margins.groupby("variable", sort=False):
+        known = set(rows["category"])
+        values = frame[variable].astype("string") if variable in frame else None
+        if values is None:
+            raise SurveyError(f"The margins weight by '{variable}', which this wave does not ask.")
+        stated = values.isin(known).fillna(False)
+        share = 1 - float(stated.mean())
+        columns[variable] = values.where(stated, NOT_STATED)
+        rows = rows.assign(proportion=rows["proportion"] * (1 - share),
+                           count=rows["count"] * (1 - share))
+        if share > 0:
+            variables.append(variable)
+            total = rows["count"].sum() / (1 - share) if rows["count"].notna().all() else None
+            rows = pd.concat([rows, pd.DataFrame([{
+                "variable": variable, "category": NOT_STATED, "proportion": share,
+                "count": None if total is None else total * share,
+                "source_note": "sample share of respondents who did not say"}])])
+        adjusted.append(rows)
+    return pd.DataFrame(columns, index=frame.index), pd.concat(adjusted, ignore_index=True), variables
+
+
+def run(wave: Wave, actor: StaffUser | None, tol: float = 1e-8, max_iter: int = 200,
+        bounds: tuple[float, float] | None = None) -> WeightRun:
+    """Rakes the wave's responses to its margins and stores the run and every weight."""
+    margins = margins_table(wave)
+    if margins.empty:
+        raise SurveyError("This wave has no population margins yet: upload them first.")
+    dataset = datasets.load(wave)
+    if dataset.frame.empty:
+        raise SurveyError("This wave has no responses to weight.")
+    columns, used, not_stated = with_not_stated(dataset.frame, margins)
+    if used["count"].isna().any():
+        used["count"] = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # non-convergence is stored and shown, in words
+            result = rake(columns, used.drop(columns="source_note"), max_iter=max_iter, tol=tol,
+                          bounds=bounds)
+    except AnalysisInputError as error:
+        raise SurveyError(f"The responses cannot be weighted to these margins: {error}.") from None
+    weight_run = WeightRun(
+        wave=wave, created_by_id=actor.id if actor else None,
+        settings={"tol": tol, "max_iter": max_iter, "bounds": list(bounds) if bounds else None,
+                  "not_stated": not_stated},
+        margins=_records(used), converged=result.converged, iterations=result.iterations,
+        max_error=result.max_error, problem=result.problem(), diagnostics=result.diagnostics,
+        responses=len(columns))
+    db.session.add(weight_run)
+    db.session.flush()
+    db.session.execute(insert(ResponseWeight), [
+        {"weight_run_id": weight_run.id, "response_uuid": uuid.UUID(key), "weight": float(w)}
+        for key, w in result.weights.items()])
+    log.info("weight run %s for wave %s: converged=%s", weight_run.id, wave.id, result.converged)
+    return weight_run
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in table.to_dict("records")]
+
+
+def latest_run(wave: Wave) -> WeightRun | None:
+    return db.session.scalar(select(WeightRun).where(WeightRun.wave_id == wave.id)
+                             .order_by(WeightRun.id.desc()).limit(1))
+
+
+def weights_of(weight_run: WeightRun) -> pd.Series:
+    """The run's weights indexed by response UUID (as text), like a dataset's rows."""
+    rows = db.session.execute(select(ResponseWeight.response_uuid, ResponseWeight.weight)
+                              .where(ResponseWeight.weight_run_id == weight_run.id)).all()
+    return pd.Series({str(key): weight for key, weight in rows}, name="weight", dtype=float)
+
+
+def weighted(dataset: datasets.Dataset, weight_run: WeightRun
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The dataset with the run's weights and its weighting columns (``w_<variable>``, with
+    ``not_stated`` filled in), and the margins under those names: what calibration-aware
+    standard errors need, leaving the answer columns as respondents gave them."""
+    margins = pd.DataFrame(weight_run.margins).drop(columns="source_note")
+    frame = dataset.frame.copy()
+    for variable, rows in margins.groupby("variable", sort=False):
+        known = set(rows["category"]) - {NOT_STATED}
+        values = frame[variable].astype("string")
+        frame[f"w_{variable}"] = values.where(values.isin(known).fillna(False), NOT_STATED)
+    margins["variable"] = "w_" + margins["variable"]
+    return frame.assign(weight=weights_of(weight_run).reindex(frame.index)), margins

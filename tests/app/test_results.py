@@ -1,0 +1,170 @@
+"""Weighting a wave, the analyst's pages, releases (four eyes, frozen, corrections) and the
+public results site, which never shows a draft (issue 9)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from analysis.disclosure import CONFIDENTIAL
+from survey_app.extensions import db
+from survey_app.models import (
+    PopulationMargin,
+    Release,
+    ReleaseState,
+    Response,
+    ResponseWeight,
+    StaffUser,
+    Wave,
+)
+from survey_app.services import demo, releases, weighting
+from survey_app.services.exports import RELEASE_CSV_COLUMNS
+from tests.support import csrf_token
+
+
+@pytest.fixture
+def wave_id(app, world, staff):
+    """The world's pupil wave with 500 synthetic responses and margins."""
+    with app.app_context():
+        wave = db.session.get(Wave, world.pupil_wave_id)
+        demo.add_pupil_responses(wave, 500, random.Random(7), max_text=1000)  # noqa: S311
+        for variable, shares in {"ethnic_group": demo.ETHNIC_GROUP_SHARES,
+                                 "gender": {"boy": 0.5, "girl": 0.48, "another_way": 0.02}}.items():
+            for category, share in shares.items():
+                db.session.add(PopulationMargin(wave=wave, variable=variable, category=category,
+                                                proportion=share, source_note="test margins"))
+        db.session.commit()
+        db.session.remove()
+    return world.pupil_wave_id
+
+
+def _user(email: str) -> StaffUser:
+    return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
+
+
+def test_a_weight_run_stores_a_weight_per_response_meeting_the_margins(app, wave_id):
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        run = weighting.run(wave, None)
+        db.session.commit()
+        assert run.converged and run.responses == 500
+        weights = weighting.weights_of(run)
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(ResponseWeight))
+        assert stored == 500 and weights.gt(0).all()
+        uuids = {str(u) for u in db.session.scalars(sa.select(Response.submission_uuid))}
+        assert set(weights.index) == uuids
+        # The stated ethnic groups carry the population's proportions among those who said.
+        answers = pd.DataFrame(db.session.execute(sa.text(
+            "SELECT response_uuid, option_code FROM answer WHERE question_key = 'gender'")).all(),
+            columns=["uuid", "gender"]).assign(uuid=lambda t: t["uuid"].map(lambda u: str(uuid.UUID(str(u)))))
+        shares = weights.groupby(answers.set_index("uuid")["gender"]).sum()
+        stated = shares.drop("prefer_not_to_say", errors="ignore")
+        assert stated["girl"] / stated.sum() == pytest.approx(0.48, rel=1e-6)
+
+
+def test_releases_need_four_eyes_never_change_and_are_corrected_by_a_new_one(app, wave_id):
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        weighting.run(wave, None)
+        analyst, admin = _user("analyst@example.org"), _user("admin@example.org")
+        first = releases.create_draft(wave, analyst)
+        with pytest.raises(Exception, match="Someone other than the person who prepared"):
+            releases.publish(first, analyst)
+        releases.publish(first, admin)
+        db.session.commit()
+        assert first.state is ReleaseState.PUBLISHED
+        assert first.checksum == releases.checksum(first.tables, first.methodology)
+        first.tables = {"indicators": []}
+        with pytest.raises(PermissionError, match="cannot change"):
+            db.session.flush()
+        db.session.rollback()
+        correction = releases.create_draft(wave, analyst, change_note="Margins corrected.")
+        releases.publish(correction, admin)
+        db.session.commit()
+        assert db.session.get(Release, first.id).state is ReleaseState.SUPERSEDED
+        assert correction.supersedes_id == first.id
+        db.session.delete(db.session.get(Release, first.id))
+        with pytest.raises(PermissionError, match="cannot be deleted"):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_release_publishes_only_protected_rounded_figures(app, wave_id):
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        weighting.run(wave, None)
+        table = pd.DataFrame(releases.create_draft(wave, None).tables["indicators"])
+    assert not {"se", "deff", "n_eff", "n", "estimate"} & set(table.columns)
+    visible = table[table["symbol"] != CONFIDENTIAL]
+    assert (visible["n_rounded"] % 5 == 0).all()
+    assert (visible.loc[visible["breakdown"] != "", "n_rounded"] >= 30).all()
+    assert visible["percent"].map(float.is_integer).all()
+    assert table.loc[table["symbol"] == CONFIDENTIAL, ["percent", "n_rounded"]].isna().all().all()
+    assert (table.loc[table["breakdown"] == "borough", "symbol"] == CONFIDENTIAL).all()  # 3 schools
+
+
+def test_a_draft_is_never_public_and_a_published_release_is(app, client, wave_id, staff):
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        weighting.run(wave, None)
+        draft = releases.create_draft(wave, _user("analyst@example.org"), title="DRAFT-7Q3ZX")
+        db.session.commit()
+        draft_id = draft.id
+    for url in ("/results/", f"/results/{draft_id}", f"/results/{draft_id}/tables.csv"):
+        response = client.get(url)
+        assert "DRAFT-7Q3ZX" not in response.get_data(as_text=True), url
+    assert client.get(f"/results/{draft_id}").status_code == 404
+    assert client.get(f"/results/{draft_id}/tables.csv").status_code == 404
+    admin = staff("admin")
+    page = admin.get(f"/analysis/releases/{draft_id}")
+    assert page.status_code == 200 and "DRAFT-7Q3ZX" in page.get_data(as_text=True)
+    published = admin.post(f"/analysis/releases/{draft_id}/publish",
+                           data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert published.status_code == 303
+    public = client.get(f"/results/{draft_id}").get_data(as_text=True)
+    assert "DRAFT-7Q3ZX" in public and "SHA-256" in public
+    rows = client.get(f"/results/{draft_id}/tables.csv").get_data(as_text=True).splitlines()
+    assert rows[0] == ",".join(RELEASE_CSV_COLUMNS) and len(rows) > 20
+
+
+def test_an_analyst_weighs_reads_and_prepares_but_does_not_publish_their_own(app, wave_id, staff):
+    analyst = staff("analyst")
+    page = analyst.get(f"/analysis/waves/{wave_id}")
+    assert page.status_code == 200 and "has not been weighted yet" in page.get_data(as_text=True)
+    token = csrf_token(page.get_data(as_text=True))
+    assert analyst.post(f"/analysis/waves/{wave_id}/weigh", data={"csrf_token": token}).status_code == 303
+    page = analyst.get(f"/analysis/waves/{wave_id}").get_data(as_text=True)
+    assert "Headline indicators" in page and 'class="chart" data-figure=' in page
+    made = analyst.post(f"/analysis/waves/{wave_id}/releases", data={"csrf_token": token})
+    assert made.status_code == 303
+    release_url = made.headers["Location"]
+    refused = analyst.post(release_url + "/publish", data={"csrf_token": token},
+                           follow_redirects=True)
+    assert "Someone other than the person who prepared" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Release.state)) is ReleaseState.DRAFT
+
+
+def test_the_command_line_weighs_prepares_and_publishes(app, wave_id):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["results", "weigh", "--wave", str(wave_id)]).exit_code == 0
+    made = runner.invoke(args=["results", "release", "--wave", str(wave_id), "--by",
+                               "analyst@example.org"])
+    assert made.exit_code == 0, made.output
+    release_id = made.output.strip()
+    same = runner.invoke(args=["results", "publish", release_id, "--by", "analyst@example.org"])
+    assert same.exit_code != 0 and "Someone other" in same.output
+    done = runner.invoke(args=["results", "publish", release_id, "--by", "admin@example.org"])
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        assert db.session.get(Release, int(release_id)).state is ReleaseState.PUBLISHED
+
+
+def test_a_wave_without_margins_says_so(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["results", "weigh", "--wave", str(world.public_wave_id)])
+    assert result.exit_code != 0 and "no population margins" in result.output

@@ -50,6 +50,7 @@ from survey_app.services import audit, monitor, questionnaires, waves
 from survey_app.services import schools as school_import
 from survey_app.services.access_codes import create_codes, display
 from survey_app.services.uploads import UploadError, neutralise
+from survey_app.view_helpers import done, get_or_404
 
 UPLOAD_ENDPOINTS = {"admin.schools", "admin.wave_schools", "admin.wave_margins"}
 
@@ -58,16 +59,6 @@ UPLOAD_ENDPOINTS = {"admin.schools", "admin.wave_schools", "admin.wave_margins"}
 def allow_larger_uploads() -> None:
     if request.endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
-
-
-def _get(model, object_id: int):
-    return db.session.get(model, object_id) or abort(404)
-
-
-def _done(message: str, endpoint: str, **values):
-    db.session.commit()
-    flash(message)
-    return redirect(url_for(endpoint, **values), 303)
 
 
 def _upload_problem(error: UploadError, template: str, status: int = 400, **context):
@@ -91,7 +82,7 @@ def schools_page():
             return _upload_problem(error, "admin/schools.html", form=form, schools=_school_list())
         audit.record(current_user, "import_schools", "school", None, added=summary.added,
                      updated=summary.updated)
-        return _done(f"Imported: {summary.added} added, {summary.updated} updated.",
+        return done(f"Imported: {summary.added} added, {summary.updated} updated.",
                      "admin.schools")
     return render_template("admin/schools.html", form=form, schools=_school_list())
 
@@ -108,11 +99,11 @@ def wave_new():
     form.version_id.choices = [(v.id, f"{v.questionnaire.title} – version {v.number}")
                                for v in versions]
     if form.validate_on_submit():
-        wave = waves.create_wave(form.name.data, _get(QuestionnaireVersion, form.version_id.data),
+        wave = waves.create_wave(form.name.data, get_or_404(QuestionnaireVersion, form.version_id.data),
                                  _midnight(form.opens_on.data), _midnight(form.closes_on.data),
                                  form.open_link.data)
         audit.record(current_user, "create_wave", "wave", wave.id, name=wave.name)
-        return _done(f"Wave '{wave.name}' created as a draft.", "admin.wave", wave_id=wave.id)
+        return done(f"Wave '{wave.name}' created as a draft.", "admin.wave", wave_id=wave.id)
     return render_template("admin/wave_new.html", form=form)
 
 
@@ -122,7 +113,7 @@ def _midnight(day) -> datetime:
 
 @bp.get("/waves/<int:wave_id>")
 def wave(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     return render_template("admin/wave.html", **_wave_context(item))
 
 
@@ -143,17 +134,17 @@ def _wave_context(item: Wave, **forms) -> dict:
 
 @bp.post("/waves/<int:wave_id>/<any(open, close):move>")
 def wave_move(wave_id: int, move: str):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     getattr(item, move)()
     audit.record(current_user, f"{move}_wave", "wave", item.id)
-    return _done(f"Wave '{item.name}' is now {item.state.value}.", "admin.wave", wave_id=item.id)
+    return done(f"Wave '{item.name}' is now {item.state.value}.", "admin.wave", wave_id=item.id)
 
 
 @bp.post("/waves/<int:wave_id>/schools")
 def wave_schools(wave_id: int):
-    return _wave_upload(_get(Wave, wave_id), UploadForm(), "upload", "assign_schools",
+    return _wave_upload(get_or_404(Wave, wave_id), UploadForm(), "upload", "assign_schools",
                         lambda wave, form: waves.assign_schools(wave, form.file.data.read()),
                         "{count} schools assigned with their expected pupils.")
 
@@ -168,41 +159,41 @@ def _wave_upload(item: Wave, form, form_name: str, action: str, store, message: 
     except UploadError as error:
         return _upload_problem(error, "admin/wave.html", **context)
     audit.record(current_user, action, "wave", item.id, rows=count)
-    return _done(message.format(count=count), "admin.wave", wave_id=item.id)
+    return done(message.format(count=count), "admin.wave", wave_id=item.id)
 
 
 @bp.post("/waves/<int:wave_id>/codes/class")
 def class_codes(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     form = ClassCodesForm()
     context = _wave_context(item, class_form=form)
     labels = [line.strip()[:60] for line in (form.labels.data or "").splitlines() if line.strip()]
     if not form.validate_on_submit() or not labels or len(labels) > 60:
         flash("Choose a school and give between 1 and 60 class labels.")
         return render_template("admin/wave.html", **context), 400
-    school = _get(School, form.school_id.data)
+    school = get_or_404(School, form.school_id.data)
     for label in labels:
         create_codes(item, CodeKind.CLASS, 1, school=school, class_label=label)
     audit.record(current_user, "create_class_codes", "wave", item.id, school=school.urn,
                  count=len(labels))
-    return _done(f"{len(labels)} class codes made for {school.name}.", "admin.wave", wave_id=item.id)
+    return done(f"{len(labels)} class codes made for {school.name}.", "admin.wave", wave_id=item.id)
 
 
 @bp.post("/waves/<int:wave_id>/codes/invitations")
 def invitation_codes(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     form = InvitationCodesForm()
     if item.audience is not Audience.PUBLIC or not form.validate_on_submit():
         flash("Invitation codes are for public waves: give a number from 1 to 5,000.")
         return render_template("admin/wave.html", **_wave_context(item, invite_form=form)), 400
     create_codes(item, CodeKind.INVITATION, form.count.data)
     audit.record(current_user, "create_invitation_codes", "wave", item.id, count=form.count.data)
-    return _done(f"{form.count.data} invitation codes made.", "admin.wave", wave_id=item.id)
+    return done(f"{form.count.data} invitation codes made.", "admin.wave", wave_id=item.id)
 
 
 @bp.get("/waves/<int:wave_id>/codes.csv")
 def codes_csv(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["code", "kind", "school_urn", "school", "class", "uses", "revoked", "link"])
@@ -220,7 +211,7 @@ def codes_csv(wave_id: int):
 
 @bp.get("/waves/<int:wave_id>/schools/<int:school_id>/sheet")
 def code_sheet(wave_id: int, school_id: int):
-    item, school = _get(Wave, wave_id), _get(School, school_id)
+    item, school = get_or_404(Wave, wave_id), get_or_404(School, school_id)
     codes = db.session.scalars(select(AccessCode).where(
         AccessCode.wave_id == item.id, AccessCode.school_id == school.id,
         AccessCode.revoked_at.is_(None))).all()
@@ -232,17 +223,17 @@ def code_sheet(wave_id: int, school_id: int):
 
 @bp.post("/codes/<int:code_id>/revoke")
 def revoke_code(code_id: int):
-    code = _get(AccessCode, code_id)
+    code = get_or_404(AccessCode, code_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     code.revoked_at = code.revoked_at or utcnow()
     audit.record(current_user, "revoke_code", "access_code", code.id)
-    return _done(f"Code {display(code.code)} is cancelled.", "admin.wave", wave_id=code.wave_id)
+    return done(f"Code {display(code.code)} is cancelled.", "admin.wave", wave_id=code.wave_id)
 
 
 @bp.post("/waves/<int:wave_id>/margins")
 def wave_margins(wave_id: int):
-    return _wave_upload(_get(Wave, wave_id), MarginsForm(), "margins_form", "upload_margins",
+    return _wave_upload(get_or_404(Wave, wave_id), MarginsForm(), "margins_form", "upload_margins",
                         lambda wave, form: waves.replace_margins(wave, form.file.data.read(),
                                                                  form.source_note.data),
                         "{count} population margins saved.")
@@ -250,7 +241,7 @@ def wave_margins(wave_id: int):
 
 @bp.get("/waves/<int:wave_id>/monitor")
 def wave_monitor(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     rows, total = monitor.fieldwork(item)
     return render_template("admin/monitor.html", wave=item, rows=rows, total=total)
 
@@ -263,7 +254,7 @@ def questionnaire_list():
 
 @bp.get("/versions/<int:version_id>")
 def version(version_id: int):
-    item = _get(QuestionnaireVersion, version_id)
+    item = get_or_404(QuestionnaireVersion, version_id)
     return render_template("admin/version.html", version=item, action=ActionForm(),
                            localised=localised)
 
@@ -272,15 +263,15 @@ def version(version_id: int):
 def version_copy(version_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    copy = questionnaires.copy_version(_get(QuestionnaireVersion, version_id))
+    copy = questionnaires.copy_version(get_or_404(QuestionnaireVersion, version_id))
     audit.record(current_user, "copy_version", "questionnaire_version", copy.id)
-    return _done(f"Version {copy.number} created; edit it before a wave uses it.", "admin.version",
+    return done(f"Version {copy.number} created; edit it before a wave uses it.", "admin.version",
                  version_id=copy.id)
 
 
 @bp.route("/versions/<int:version_id>/questions/<key>", methods=["GET", "POST"])
 def question_edit(version_id: int, key: str):
-    item = _get(QuestionnaireVersion, version_id)
+    item = get_or_404(QuestionnaireVersion, version_id)
     question = item.question(key) or abort(404)
     language = request.args.get("lang", item.languages[0])[:8]
     form = QuestionForm(data=_question_data(question, language))
@@ -297,7 +288,7 @@ def question_edit(version_id: int, key: str):
             return render_template("admin/question_edit.html", version=item, question=question,
                                    form=form, language=language), error.status_code
         audit.record(current_user, "edit_question", "questionnaire_version", item.id, key=key)
-        return _done("Question saved.", "admin.version", version_id=item.id)
+        return done("Question saved.", "admin.version", version_id=item.id)
     return render_template("admin/question_edit.html", version=item, question=question, form=form,
                            language=language), 400 if form.errors else 200
 
@@ -321,7 +312,7 @@ def _condition(form: QuestionForm) -> dict | None:
 @bp.route("/versions/<int:version_id>/preview/<key>", methods=["GET", "POST"])
 def preview(version_id: int, key: str):
     """The question page exactly as a respondent sees it; nothing is stored."""
-    item = _get(QuestionnaireVersion, version_id)
+    item = get_or_404(QuestionnaireVersion, version_id)
     keys = [q.key for q in item.questions]
     if key not in keys:
         abort(404)

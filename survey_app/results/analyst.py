@@ -12,16 +12,7 @@ from survey_app.respond.forms import EmptyForm
 from survey_app.results import bp
 from survey_app.results.pages import release_context, wave_context
 from survey_app.services import audit, releases, waves, weighting
-
-
-def _get(model, object_id: int):
-    return db.session.get(model, object_id) or abort(404)
-
-
-def _done(message: str, endpoint: str, **values):
-    db.session.commit()
-    flash(message)
-    return redirect(url_for(endpoint, **values), 303)
+from survey_app.view_helpers import done, get_or_404
 
 
 @bp.get("/")
@@ -32,42 +23,42 @@ def home():
 
 @bp.get("/waves/<int:wave_id>")
 def wave(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     return render_template("results/wave.html", **wave_context(item), action=EmptyForm())
 
 
 @bp.post("/waves/<int:wave_id>/weigh")
 def weigh(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     run = weighting.run(item, current_user)
     audit.record(current_user, "weigh_wave", "wave", item.id, run=run.id, converged=run.converged)
     message = "Weighted." if run.converged else f"Weighting did not converge: {run.problem}"
-    return _done(message, "results.wave", wave_id=item.id)
+    return done(message, "results.wave", wave_id=item.id)
 
 
 @bp.post("/waves/<int:wave_id>/releases")
 def draft(wave_id: int):
-    item = _get(Wave, wave_id)
+    item = get_or_404(Wave, wave_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     release = releases.create_draft(item, current_user)
     audit.record(current_user, "prepare_release", "release", release.id, wave=item.id)
-    return _done("Draft release prepared. Someone else must check and publish it.",
+    return done("Draft release prepared. Someone else must check and publish it.",
                  "results.release", release_id=release.id)
 
 
 @bp.get("/releases/<int:release_id>")
 def release(release_id: int):
-    item = _get(Release, release_id)
+    item = get_or_404(Release, release_id)
     return render_template("results/release.html", **release_context(item), public=False,
                            action=EmptyForm())
 
 
 @bp.post("/releases/<int:release_id>/publish")
 def publish(release_id: int):
-    item = _get(Release, release_id)
+    item = get_or_404(Release, release_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -77,4 +68,4 @@ def publish(release_id: int):
         flash(error.message)
         return redirect(url_for("results.release", release_id=item.id), 303)
     audit.record(current_user, "publish_release", "release", item.id, checksum=item.checksum)
-    return _done("Published.", "public_results.release", release_id=item.id)
+    return done("Published.", "public_results.release", release_id=item.id)

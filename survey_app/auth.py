@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired, Length
 
 from survey_app.access import PUBLIC, declare, enforce_policy
 from survey_app.extensions import db, limiter, login_manager
+from survey_app.models import Role
 from survey_app.services import audit, staff
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -61,7 +62,8 @@ def login():
         session.clear()  # a new session on sign-in (P-16)
         login_user(user)
         session["staff_seen"] = time.time()
-        return redirect(_safe_next() or url_for("admin.home"), 303)
+        home = "admin.home" if user.role is Role.ADMIN else "results.home"
+        return redirect(_safe_next() or url_for(home), 303)
     return render_template("staff/login.html", form=form)
 
 

@@ -168,3 +168,12 @@ def test_a_wave_without_margins_says_so(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["results", "weigh", "--wave", str(world.public_wave_id)])
     assert result.exit_code != 0 and "no population margins" in result.output
+
+
+def test_an_analyst_signs_in_to_the_results_page_not_a_403(app, staff):
+    from tests.support import sign_in
+
+    client = app.test_client()
+    signed_in = sign_in(client, "analyst@example.org")
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/analysis/"
+    assert client.get("/analysis/").status_code == 200

@@ -80,11 +80,12 @@ def compare_domains(frame: pd.DataFrame, outcome: str, category: str, weight: st
     coded = outcome_codes(frame, outcome, where)
     in_a = filter_mask(frame, domain_a)
     in_b = filter_mask(frame, domain_b) if domain_b is not None else ~in_a
-    return _compare(design, coded, category, in_a, in_b, level)
+    return compare_rows(design, coded, category, in_a, in_b, level)
 
 
-def _compare(design: SurveyDesign, coded: Outcome, category: str, in_a: np.ndarray,
-             in_b: np.ndarray, level: float) -> Comparison:
+def compare_rows(design: SurveyDesign, coded: Outcome, category: str, in_a: np.ndarray,
+                 in_b: np.ndarray, level: float = 0.95) -> Comparison:
+    """Two domains given as row masks of one prepared design (what repeated comparisons reuse)."""
     if category not in coded.categories:
         raise AnalysisInputError(f"outcome '{coded.name}' has no category '{category}' in the base")
     k = coded.categories.index(category)
@@ -109,7 +110,7 @@ def each_against_rest(frame: pd.DataFrame, outcome: str, category: str, weight: 
     rows = []
     for group in sorted(pd.unique(text.dropna().astype(str))):
         in_group = (text == group).fillna(False).to_numpy()
-        result = _compare(design, coded, category, in_group, answered & ~in_group, level)
+        result = compare_rows(design, coded, category, in_group, answered & ~in_group, level)
         rows.append({"by": by, "group": group, **asdict(result)})
     return pd.DataFrame(rows)
 
@@ -133,3 +134,20 @@ def compare_waves(a: Mapping[str, float], b: Mapping[str, float], level: float =
     df = float(a["df"]) + float(b["df"])
     return contrast(float(a["estimate"]), float(b["estimate"]), float(a["se"]) ** 2,
                     float(b["se"]) ** 2, 0.0, df, level)
+
+
+def wave_changes(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Each row's change since the row before it (waves in time order, one indicator):
+    ``change, change_ci_low, change_ci_high, change_p`` added, empty on the first row and
+    wherever either estimate is missing. ``table`` needs ``estimate``, ``se`` and ``df``."""
+    out = table.reset_index(drop=True).copy()
+    changes = [dict.fromkeys(("change", "change_ci_low", "change_ci_high", "change_p"), np.nan)]
+    records = out.to_dict("records")
+    for previous, current in zip(records, records[1:], strict=False):
+        if any(pd.isna(row[k]) for row in (previous, current) for k in ("estimate", "se", "df")):
+            changes.append(dict(changes[0]))
+            continue
+        result = compare_waves(current, previous, level)
+        changes.append({"change": result.difference, "change_ci_low": result.ci_low,
+                        "change_ci_high": result.ci_high, "change_p": result.p_value})
+    return pd.concat([out, pd.DataFrame(changes[: len(out)])], axis=1)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import Release, Role, StaffUser, Wave
-from survey_app.services import audit, builtin, demo, releases, staff, waves, weighting
+from survey_app.services import audit, builtin, demo, microdata, releases, staff, waves, weighting
 from survey_app.services.access_codes import display
 
 
@@ -149,6 +149,28 @@ def publish(release_id: int, email: str) -> None:
     audit.record(user, "publish_release", "release", draft.id, checksum=draft.checksum)
     db.session.commit()
     click.echo(f"Published release {draft.id} ({draft.checksum}).")
+
+
+@results_cli.command("export")
+@click.option("--wave", "wave_id", type=int, required=True)
+@click.option("--format", "format", type=click.Choice(sorted(microdata.FORMATS)), default="csv")
+@click.option("--out", "path", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--text/--no-text", default=False, help="Include free-text answers.")
+def export(wave_id: int, format: str, path: str, text: bool) -> None:
+    """Write a wave's microdata with its weights and design columns (audited)."""
+    try:
+        data = microdata.load(_wave(wave_id), include_text=text)
+    except SurveyError as error:
+        raise click.ClickException(error.message) from None
+    if format == "csv":
+        with open(path, "w", newline="", encoding="utf-8") as out:
+            out.writelines(microdata.csv_chunks(data))
+    else:
+        microdata.write(data, format, path)
+    audit.record(None, "export_microdata", "wave", wave_id, format=format, free_text=text,
+                 rows=len(data.frame), weight_run=data.weight_run_id)
+    db.session.commit()
+    click.echo(f"Wrote {len(data.frame):,} responses to {path}.")
 
 
 def register(app: Flask) -> None:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+import os
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from survey_app.exceptions import SurveyError
@@ -11,7 +23,7 @@ from survey_app.models import Release, Wave
 from survey_app.respond.forms import EmptyForm
 from survey_app.results import bp
 from survey_app.results.pages import release_context, wave_context
-from survey_app.services import audit, releases, waves, weighting
+from survey_app.services import audit, microdata, releases, waves, weighting
 from survey_app.view_helpers import done, get_or_404
 
 
@@ -69,3 +81,30 @@ def publish(release_id: int):
         return redirect(url_for("results.release", release_id=item.id), 303)
     audit.record(current_user, "publish_release", "release", item.id, checksum=item.checksum)
     return done("Published.", "public_results.release", release_id=item.id)
+
+
+@bp.get("/waves/<int:wave_id>/export")
+def export(wave_id: int):
+    """The wave's microdata with weights: CSV streams; the other formats go via a temp file."""
+    item = get_or_404(Wave, wave_id)
+    format, include_text = request.args.get("format", "csv"), request.args.get("text") == "1"
+    if format not in microdata.FORMATS:
+        flash("Choose CSV, Excel, SPSS or Stata.")
+        return redirect(url_for("results.wave", wave_id=item.id), 303)
+    try:
+        data = microdata.load(item, include_text)
+    except SurveyError as error:
+        flash(error.message)
+        return redirect(url_for("results.wave", wave_id=item.id), 303)
+    audit.record(current_user, "export_microdata", "wave", item.id, format=format,
+                 free_text=include_text, rows=len(data.frame), weight_run=data.weight_run_id)
+    db.session.commit()
+    name = data.filename(item, format)
+    if format == "csv":
+        return Response(stream_with_context(microdata.csv_chunks(data)), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    path = microdata.to_file(data, format)
+    response = send_file(path, mimetype=microdata.FORMATS[format], as_attachment=True,
+                         download_name=name)
+    response.call_on_close(lambda: os.unlink(path))
+    return response

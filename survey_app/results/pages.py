@@ -1,15 +1,34 @@
-"""What the release and results templates need, shaped from stored or computed tables."""
+"""What the release and results templates need, shaped from stored or computed tables.
+
+Release pages read the release's stored (published-precision) tables; the analyst's wave page
+computes the same shapes at full precision. Both go through the same functions, so a number
+and its chart always come from one row.
+"""
 
 from __future__ import annotations
 
 import json
 
 import pandas as pd
+import plotly.graph_objects as go
 
+from analysis import funnel
 from survey_app.exceptions import SurveyError
 from survey_app.models import Release, Wave
-from survey_app.results.charts import indicator_figure
+from survey_app.results import charts
 from survey_app.services import results, weighting
+
+PERCENT_COLUMNS = ["percent", "ci_low", "ci_high"]
+CHANGE_COLUMNS = ["change", "change_ci_low", "change_ci_high"]
+
+
+class _PlotlyEncoder(json.JSONEncoder):
+    def default(self, o):
+        return o.tolist() if hasattr(o, "tolist") else str(o)
+
+
+def figure_json(figure: go.Figure) -> str:
+    return json.dumps(figure.to_plotly_json(), cls=_PlotlyEncoder)
 
 
 def sections(table: pd.DataFrame) -> list[dict]:
@@ -20,18 +39,12 @@ def sections(table: pd.DataFrame) -> list[dict]:
         panels = []
         for _, rows in by.groupby("indicator", sort=False):
             rows = rows.rename(columns={"group_label": "label"}).assign(
-                shown=lambda t: t[["percent", "ci_low", "ci_high", "n_rounded"]].notna().all(axis=1))
-            figure = indicator_figure(rows, rows["name"].iloc[0])
+                shown=lambda t: t[[*PERCENT_COLUMNS, "n_rounded"]].notna().all(axis=1))
             panels.append({"name": rows["name"].iloc[0], "rows": rows.to_dict("records"),
-                           "figure": json.dumps(figure.to_plotly_json(),
-                                                cls=_PlotlyEncoder)})
+                           "figure": figure_json(charts.indicator_figure(rows,
+                                                                         rows["name"].iloc[0]))})
         out.append({"key": breakdown or "all", "title": title, "panels": panels})
     return out
-
-
-class _PlotlyEncoder(json.JSONEncoder):
-    def default(self, o):
-        return o.tolist() if hasattr(o, "tolist") else str(o)
 
 
 def headlines(table: pd.DataFrame) -> list[dict]:
@@ -46,28 +59,87 @@ def headlines(table: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def equality_panels(equality: pd.DataFrame, table: pd.DataFrame) -> list[dict]:
+    """Per indicator: every group against the rest (points), with the group's own figure."""
+    if equality.empty:
+        return []
+    own = table.set_index(["indicator", "breakdown", "group"])["percent"]
+    panels = []
+    for _, rows in equality.groupby("indicator", sort=False):
+        rows = rows.assign(
+            label=rows["breakdown_title"] + ": " + rows["group_label"],
+            percent=[own.get(key) for key in zip(rows["indicator"], rows["breakdown"],
+                                                 rows["group"], strict=True)])
+        name = rows["name"].iloc[0]
+        panels.append({"name": name, "rows": rows.to_dict("records"),
+                       "flagged": rows.loc[rows["flagged"], "label"].tolist(),
+                       "figure": figure_json(charts.difference_figure(rows, name))})
+    return panels
+
+
+def trend_panels(trend: pd.DataFrame) -> list[dict]:
+    """Per indicator: its figure in each wave and the change since the wave before."""
+    if trend.empty:
+        return []
+    return [{"name": rows["name"].iloc[0], "rows": rows.to_dict("records"),
+             "figure": figure_json(charts.trend_figure(rows, rows["name"].iloc[0]))}
+            for _, rows in trend.groupby("indicator", sort=False)]
+
+
+def funnel_panels(table: pd.DataFrame, area: str) -> list[dict]:
+    """Per indicator, the shown areas against the overall figure (analyst only: a funnel
+    plot's axis is the effective base, which a release does not publish)."""
+    panels = []
+    for _, rows in table.groupby("indicator", sort=False):
+        overall = rows[rows["breakdown"] == ""]["estimate"]
+        areas = rows[(rows["breakdown"] == area) & rows["estimate"].notna()
+                     & rows["n_eff"].notna()].rename(columns={"group_label": "label"})
+        if areas.empty or overall.isna().all():
+            continue
+        centre = float(overall.iloc[0])
+        areas = funnel.classify(areas, centre)
+        name = rows["name"].iloc[0]
+        panels.append({"name": name, "centre": centre * 100, "rows": areas.to_dict("records"),
+                       "outside": areas.loc[areas["outside"] != "", "label"].tolist(),
+                       "figure": figure_json(charts.funnel_figure(areas, centre, name))})
+    return panels
+
+
 def release_context(release: Release) -> dict:
-    table = pd.DataFrame(release.tables["indicators"])
-    return {"release": release, "headlines": headlines(table), "sections": sections(table)}
+    tables = release.tables
+    table = pd.DataFrame(tables["indicators"])
+    return {"release": release, "headlines": headlines(table), "sections": sections(table),
+            "equality": equality_panels(pd.DataFrame(tables.get("equality", [])), table),
+            "trends": trend_panels(pd.DataFrame(tables.get("trends", [])))}
+
+
+def _percentages(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return table.assign(**{c: (table[c] * 100).round(1) for c in columns})
 
 
 def wave_context(wave: Wave) -> dict:
-    """The analyst's view of a wave: its latest weight run and, if there is one, the results
-    at full precision (hidden cells blank) with the same sections as a release."""
+    """The analyst's view of a wave: its latest weight run with diagnostics and, if there is
+    one, the results at full precision (hidden cells blank) in the shapes of a release."""
     run = weighting.latest_run(wave)
     context = {"wave": wave, "run": run, "results": None, "problem": None}
     if run is None:
         return context
     try:
         outcome = results.wave_results(wave, run)
+        trend = results.trends(wave)
     except SurveyError as error:
         return {**context, "problem": error.message}
-    table = outcome.table.assign(
-        breakdown_title=lambda t: t["breakdown"].map(outcome.titles).fillna(""),
-        group_label=lambda t: [outcome.label(b, g) for b, g in zip(t["breakdown"], t["group"],
-                                                                      strict=True)],
-        percent=lambda t: t["estimate"] * 100, ci_low=lambda t: t["ci_low"] * 100,
-        ci_high=lambda t: t["ci_high"] * 100, n_rounded=lambda t: t["n"])
-    return {**context, "results": outcome, "headlines": headlines(table.round(
-        {"percent": 1, "ci_low": 1, "ci_high": 1})), "sections": sections(table.round(
-        {"percent": 1, "ci_low": 1, "ci_high": 1})), "table": table}
+    frame = outcome.frame
+    table = outcome.labelled(outcome.table)
+    shown = _percentages(table.assign(percent=table["estimate"], n_rounded=table["n"]),
+                         PERCENT_COLUMNS)
+    equality = _percentages(outcome.labelled(outcome.equality),
+                            ["difference", "ci_low", "ci_high"]).round({"p_value": 3, "p_holm": 3})
+    if not trend.empty:
+        trend = _percentages(trend.assign(percent=trend["estimate"], n_rounded=trend["n"]),
+                             PERCENT_COLUMNS + CHANGE_COLUMNS).round({"change_p": 3})
+    return {**context, "results": outcome, "headlines": headlines(shown),
+            "sections": sections(shown), "equality": equality_panels(equality, shown),
+            "trends": trend_panels(trend), "funnels": funnel_panels(table, "borough"),
+            "margins": weighting.margin_shares(frame, run).to_dict("records"),
+            "weights_figure": figure_json(charts.weights_figure(frame["weight"]))}

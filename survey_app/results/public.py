@@ -9,7 +9,7 @@ from flask import Response, abort, render_template, send_from_directory
 
 from survey_app.results import public_bp as bp
 from survey_app.results.pages import release_context
-from survey_app.services import exports, releases
+from survey_app.services import exports, release_files, releases
 
 PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
 
@@ -25,11 +25,21 @@ def release(release_id: int):
     return render_template("results/release.html", **release_context(item), public=True)
 
 
-@bp.get("/<int:release_id>/tables.csv")
-def release_csv(release_id: int):
+DOWNLOADS = {
+    "csv": ("text/csv", exports.release_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             release_files.xlsx),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", release_files.ods),
+}
+
+
+@bp.get("/<int:release_id>/tables.<any(csv, xlsx, ods):fmt>")
+def release_tables(release_id: int, fmt: str):
+    """The published tables: tidy CSV, or GSS-style XLSX and ODS workbooks."""
     item = releases.public_release(release_id) or abort(404)
-    return Response(exports.release_csv(item), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="release-{item.id}.csv"'})
+    mimetype, render = DOWNLOADS[fmt]
+    return Response(render(item), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="release-{item.id}.{fmt}"'})
 
 
 @bp.get("/plotly.min.js")

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from analysis.disclosure import DEFAULTS
-from analysis.publish import published
+from analysis.equality import published_equality
+from analysis.publish import published, published_trend
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import Release, ReleaseState, StaffUser, Wave
@@ -70,6 +71,15 @@ def methodology(outcome: results.WaveResults) -> str:
         "Counts are rounded to the nearest 5; percentages are calculated before rounding. "
         "[c] confidential, [u] low reliability (fewer than 100 respondents or an effective "
         f"sample under {DEFAULTS.reliable_n_eff:.0f}), [x] not available.",
+        "Equality view: each group is compared with everyone else in the figure's base, "
+        "including people who did not say which group they are in, so that a comparison "
+        "reveals nothing the group's and the overall figures do not. The difference has a "
+        "95% confidence interval and a two-sided p-value from a design-based t test (the same "
+        "variance and degrees of freedom as above). A difference is flagged when its interval "
+        "excludes zero. Holm-adjusted p-values allow for the number of groups compared within "
+        "each breakdown. A flag is evidence of a difference in answers, not of its cause.",
+        "Trends: each wave is an independent sample, so the variance of a change is the sum "
+        "of the two waves' variances, with the degrees of freedom of both designs together.",
     ]
     return "\n\n".join(lines)
 
@@ -81,11 +91,10 @@ def create_draft(wave: Wave, actor: StaffUser | None, title: str = "", change_no
     if not outcome.weight_run.converged:
         raise SurveyError("The latest weighting did not converge, so it cannot be released: "
                           + outcome.weight_run.problem)
-    table = published(outcome.table).assign(
-        breakdown_title=lambda t: t["breakdown"].map(outcome.titles).fillna(""),
-        group_label=lambda t: [outcome.label(b, g) for b, g in zip(t["breakdown"], t["group"],
-                                                                      strict=True)])
-    tables = {"indicators": _records(table)}
+    trend = results.trends(wave)
+    tables = {"indicators": _records(outcome.labelled(published(outcome.table))),
+              "equality": _records(outcome.labelled(published_equality(outcome.equality))),
+              "trends": _records(published_trend(trend)) if not trend.empty else []}
     note = methodology(outcome)
     release = Release(wave=wave, weight_run=outcome.weight_run, tables=tables, methodology=note,
                       checksum=checksum(tables, note), title=title.strip() or wave.name,

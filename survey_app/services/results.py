@@ -1,5 +1,6 @@
 """A wave's weighted results for the analyst: every indicator overall and by every breakdown,
-with disclosure control across all of them, at full precision (DESIGN §7, §8)."""
+with disclosure control across all of them, the equality view and the trend across waves, at
+full precision (DESIGN §7, §8)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,19 @@ import pandas as pd
 from sqlalchemy import select
 
 from analysis import IndicatorSpec
+from analysis.compare import wave_changes
+from analysis.equality import equality_table
 from analysis.publish import indicator_tables
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
-from survey_app.models import Audience, Indicator, Wave, WeightRun
+from survey_app.models import (
+    Audience,
+    Indicator,
+    Questionnaire,
+    QuestionnaireVersion,
+    Wave,
+    WeightRun,
+)
 from survey_app.services import datasets, weighting
 
 # (column, title); an "a_x_b" column is the intersection of columns a and b.
@@ -34,11 +44,20 @@ class WaveResults:
     wave: Wave
     weight_run: WeightRun
     table: pd.DataFrame  # analysis.publish.ANALYST_COLUMNS
+    equality: pd.DataFrame  # analysis.equality.COLUMNS
     titles: dict[str, str]  # breakdown column -> title
     labels: dict[str, dict[str, str]]  # breakdown column -> {group code: label}
+    frame: pd.DataFrame  # the weighted respondents with their breakdown columns
 
     def label(self, breakdown: str, group: str) -> str:
         return self.labels.get(breakdown, {}).get(group, group) if breakdown else "All"
+
+    def labelled(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with the people-readable ``breakdown_title`` and ``group_label``."""
+        return table.assign(
+            breakdown_title=table["breakdown"].map(self.titles).fillna(""),
+            group_label=[self.label(b, g) for b, g in zip(table["breakdown"], table["group"],
+                                                          strict=True)])
 
 
 def indicator_specs(wave: Wave) -> list[IndicatorSpec]:
@@ -86,6 +105,40 @@ def wave_results(wave: Wave, weight_run: WeightRun | None = None) -> WaveResults
     dataset = datasets.load(wave)
     frame, margins = weighting.weighted(dataset, weight_run)
     frame, titles, labels = breakdown_frame(dataset, frame, wave.audience)
-    table = indicator_tables(frame, indicator_specs(wave), "weight", list(titles),
-                             margins=margins, area_breakdowns=AREA_BREAKDOWNS, **dataset.design)
-    return WaveResults(wave, weight_run, table, titles, labels)
+    specs = indicator_specs(wave)
+    table = indicator_tables(frame, specs, "weight", list(titles), margins=margins,
+                             area_breakdowns=AREA_BREAKDOWNS, **dataset.design)
+    equality = equality_table(frame, specs, "weight",
+                              [b for b in titles if b not in AREA_BREAKDOWNS], table,
+                              margins=margins, **dataset.design)
+    return WaveResults(wave, weight_run, table, equality, titles, labels, frame)
+
+
+def comparable_waves(wave: Wave) -> list[Wave]:
+    """Waves of the same questionnaire (stable question keys) up to this one, oldest first."""
+    return list(db.session.scalars(
+        select(Wave).join(QuestionnaireVersion, Wave.version_id == QuestionnaireVersion.id)
+        .join(Questionnaire).where(Questionnaire.key == wave.version.questionnaire.key,
+                                   Wave.opens_at <= wave.opens_at)
+        .order_by(Wave.opens_at, Wave.id)))
+
+
+def trends(wave: Wave) -> pd.DataFrame:
+    """Each indicator's overall figure in every weighted wave of its questionnaire up to this
+    one (the latest converged run of each), with the change since the wave before it."""
+    tables = []
+    for other in comparable_waves(wave):
+        run = weighting.latest_run(other, converged=True)
+        if run is None:
+            continue
+        dataset = datasets.load(other)
+        frame, margins = weighting.weighted(dataset, run)
+        table = indicator_tables(frame, indicator_specs(other), "weight", margins=margins,
+                                 **dataset.design)
+        tables.append(table.assign(wave_id=other.id, wave_name=other.name,
+                                   fieldwork=other.opens_at.strftime("%B %Y")))
+    if not tables:
+        return pd.DataFrame()
+    stacked = pd.concat(tables, ignore_index=True)
+    return pd.concat([wave_changes(rows) for _, rows in stacked.groupby("indicator", sort=False)],
+                     ignore_index=True)

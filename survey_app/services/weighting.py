@@ -101,9 +101,12 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
             for row in table.to_dict("records")]
 
 
-def latest_run(wave: Wave) -> WeightRun | None:
-    return db.session.scalar(select(WeightRun).where(WeightRun.wave_id == wave.id)
-                             .order_by(WeightRun.id.desc()).limit(1))
+def latest_run(wave: Wave, converged: bool = False) -> WeightRun | None:
+    """The wave's newest weight run (only converged ones when ``converged``)."""
+    query = select(WeightRun).where(WeightRun.wave_id == wave.id)
+    if converged:
+        query = query.where(WeightRun.converged.is_(True))
+    return db.session.scalar(query.order_by(WeightRun.id.desc()).limit(1))
 
 
 def weights_of(weight_run: WeightRun) -> pd.Series:
@@ -126,3 +129,16 @@ def weighted(dataset: datasets.Dataset, weight_run: WeightRun
         frame[f"w_{variable}"] = values.where(values.isin(known).fillna(False), NOT_STATED)
     margins["variable"] = "w_" + margins["variable"]
     return frame.assign(weight=weights_of(weight_run).reindex(frame.index)), margins
+
+
+def margin_shares(frame: pd.DataFrame, weight_run: WeightRun) -> pd.DataFrame:
+    """Per margin and category: the population target, the unweighted sample share and the
+    weighted share (``frame`` from :func:`weighted`), so the analyst sees what raking did."""
+    rows = []
+    for margin in weight_run.margins:
+        column = frame[f"w_{margin['variable']}"]
+        chosen = (column == margin["category"]).fillna(False)
+        rows.append({"variable": margin["variable"], "category": margin["category"],
+                     "target": margin["proportion"], "sample": float(chosen.mean()),
+                     "weighted": float(frame.loc[chosen, "weight"].sum() / frame["weight"].sum())})
+    return pd.DataFrame(rows)

@@ -20,7 +20,7 @@ def _urls(app, world) -> list[tuple[str, str, set[str]]]:
                   "version_id": db.session.scalar(sa.select(QuestionnaireVersion.id)),
                   "code_id": db.session.scalar(sa.select(AccessCode.id)),
                   "key": "year_group", "slug": world.public_slug, "move": "close",
-                  "filename": "css/app.css", "release_id": 1}
+                  "filename": "css/app.css", "release_id": 1, "fmt": "csv"}
     urls = []
     for rule in app.url_map.iter_rules():
         url = IDS.sub(lambda m: str(values[m.group(1) or m.group(2)]), rule.rule)

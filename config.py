@@ -18,7 +18,13 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'surveys.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Bound parameters hold answers and response ids: never in a log line or error (P-31).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # On PostgreSQL: how long a request waits for a pooled connection, or to connect, before
+    # the user gets a quick "try again shortly" page instead of a long wait and an error.
+    DB_POOL_TIMEOUT_SECONDS = 3
+    DB_CONNECT_TIMEOUT_SECONDS = 3
+    RETRY_AFTER_SECONDS = 30
     # A body larger than this cannot be a questionnaire page; refuse it before parsing (P-04).
     MAX_CONTENT_LENGTH = 64 * 1024
     # A pupil interrupted for a lesson must not lose their page to an expired token (P-05).

@@ -28,15 +28,22 @@ def _configure(app: Flask, config: type[Config] | None, overrides: dict[str, obj
         config.check()
     app.config.from_object(config)
     app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_timeout": app.config["DB_POOL_TIMEOUT_SECONDS"],
+            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_SECONDS"]}}
     # Keep non-Latin free text compact in the session cookie (UTF-8 instead of \u escapes).
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
 
 def _init_extensions(app: Flask) -> None:
     import survey_app.models  # noqa: F401  (register every table with the metadata)
+    from survey_app import security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    security.register_request_checks(app)
     csrf.init_app(app)
     limiter.init_app(app)
 

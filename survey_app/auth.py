@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -68,8 +69,15 @@ def login():
 
 
 def _safe_next() -> str | None:
+    """Only a path on this site. Browsers drop tabs and newlines from addresses and read a
+    backslash as a slash, so "/<tab>/evil.example" and "/<backslash>evil.example" lead off-site:
+    anything with a control character, space or backslash is refused, as is a scheme or host."""
     target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else None
+    if not target.startswith("/") or "\\" in target or any(ord(c) <= 0x20 or ord(c) == 0x7F
+                                                            for c in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc or target.startswith("//") else target
 
 
 @bp.post("/logout")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, render_template
+import sqlalchemy.exc
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -12,6 +14,7 @@ from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 
 log = logging.getLogger(__name__)
+STAFF_AREAS = frozenset({"admin", "results", "auth"})
 
 FRIENDLY = {
     400: ("Something went wrong with that page", "Please go back and try again."),
@@ -22,7 +25,15 @@ FRIENDLY = {
           "Wait a minute, then try again."),
     500: ("Sorry, there is a problem with the service", "Your earlier answers are safe. "
           "Please try again in a few minutes."),
+    503: ("The service is busy", "Your answers so far are kept on this device. Wait a "
+          "minute, then press the button again."),
 }
+
+
+def _staff_size_message() -> str:
+    limit = current_app.config["UPLOAD_MAX_BYTES"] / 1024 / 1024
+    return (f"Files can be up to {limit:g} MB. Split the file into smaller files, or remove "
+            "columns the upload does not use, and upload each one.")
 
 
 def _page(status: int, title: str | None = None, message: str | None = None):
@@ -47,10 +58,24 @@ def register(app: Flask) -> None:
         if error.response is not None:  # abort(redirect(...)) carries its own response
             return error.response
         response = error.get_response()
-        body, status = _page(error.code or 500)
+        body, status = (_page(413, "That file is too large", _staff_size_message())
+                        if error.code == 413 and request.blueprint in STAFF_AREAS
+                        else _page(error.code or 500))
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
         return response, status
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    @app.errorhandler(sqlalchemy.exc.TimeoutError)
+    def database_unavailable(error: Exception):
+        """The database is down, restarting or out of connections: a quick 503, never a
+        long wait or a 500. The pupil's draft lives in their session, so nothing is lost."""
+        with contextlib.suppress(sqlalchemy.exc.SQLAlchemyError):
+            db.session.rollback()
+        log.warning("database unavailable: %s", type(error).__name__)
+        body, status = _page(503)
+        return body, status, {"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

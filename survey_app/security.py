@@ -1,8 +1,19 @@
-"""Security headers on every response (SECURITY P-10, P-33)."""
+"""Security headers on every response (SECURITY P-10, P-33), and what every request body
+and address must be before any view sees it: within its size limit and free of control
+characters (P-04)."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import re
+
+from flask import Flask, Response, abort, current_app, request
+from werkzeug.datastructures import ImmutableMultiDict
+
+# Endpoints that take staff file uploads: their bodies may be up to UPLOAD_MAX_BYTES.
+UPLOAD_ENDPOINTS = frozenset({"admin.schools", "admin.wave_schools", "admin.wave_margins"})
+# C0 controls but tab, newline and carriage return, and DEL. PostgreSQL cannot store NUL in
+# text, and none of these means anything in a form or an address.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -35,6 +46,31 @@ def add_security_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
+
+
+def body_limit() -> None:
+    """Staff uploads get their own limit before anything parses the body (CSRF does first)."""
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
+
+
+def clean_input() -> None:
+    """An address with control characters is refused (400); form fields lose them, so a
+    pasted NUL never stops a pupil sending their answers."""
+    values = [request.path, *(part for item in request.args.items(multi=True) for part in item)]
+    if any(CONTROL_CHARACTERS.search(value) for value in values):
+        abort(400)
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                         "multipart/form-data"):
+        request.form = ImmutableMultiDict([
+            (CONTROL_CHARACTERS.sub("", key), CONTROL_CHARACTERS.sub("", value))
+            for key, value in request.form.items(multi=True)])
+
+
+def register_request_checks(app: Flask) -> None:
+    """Registered before the CSRF check, which is the first to read a body."""
+    app.before_request(body_limit)
+    app.before_request(clean_input)
 
 
 def register(app: Flask) -> None:

@@ -52,14 +52,6 @@ from survey_app.services.access_codes import create_codes, display
 from survey_app.services.uploads import UploadError, neutralise
 from survey_app.view_helpers import done, get_or_404
 
-UPLOAD_ENDPOINTS = {"admin.schools", "admin.wave_schools", "admin.wave_margins"}
-
-
-@bp.before_request
-def allow_larger_uploads() -> None:
-    if request.endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
-
 
 def _upload_problem(error: UploadError, template: str, status: int = 400, **context):
     db.session.rollback()

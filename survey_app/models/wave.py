@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -95,12 +96,16 @@ class WaveSchool(db.Model):
     __table_args__ = (
         UniqueConstraint("wave_id", "school_id"),
         CheckConstraint("expected_pupils >= 0", name="expected_not_negative"),
+        CheckConstraint("selection_weight > 0", name="selection_weight_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"))
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
     expected_pupils: Mapped[int] = mapped_column(Integer, default=0)
+    # The inverse of the school's chance of being invited to this wave: the base weight of
+    # its pupils' responses (1 when every school was invited).
+    selection_weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1")
 
     wave: Mapped[Wave] = relationship(back_populates="schools")
     school: Mapped[School] = relationship()

@@ -20,12 +20,14 @@ from survey_app.models import (
     Response,
     School,
     Wave,
+    WaveSchool,
 )
 from survey_app.models.questionnaire import localised
 from survey_app.services.responses import load_version
 
-# Design columns added to every pupil dataset: the cluster and the stratum.
-SCHOOL, BOROUGH = "school_id", "borough"
+# Design columns added to every pupil dataset: the cluster, the stratum and the base weight
+# (the school's selection weight in this wave).
+SCHOOL, BOROUGH, BASE_WEIGHT = "school_id", "borough", "base_weight"
 ETHNIC_GROUP = "ethnic_group"
 _SCHOOL_BOROUGH = "_school_borough"  # apart from the public survey's own "borough" question
 
@@ -45,17 +47,21 @@ class Dataset:
     @property
     def design(self) -> dict[str, str | None]:
         """The ``strata`` and ``cluster`` arguments of the analysis library."""
-        return {"strata": BOROUGH, "cluster": SCHOOL} if self.clustered else {
-            "strata": None, "cluster": None}
+        return {"strata": BOROUGH, "cluster": SCHOOL, "base_weight": BASE_WEIGHT} if (
+            self.clustered) else {"strata": None, "cluster": None, "base_weight": None}
 
 
 def load(wave: Wave, include_text: bool = False) -> Dataset:
     """The wave's responses with a categorical column per single-choice question."""
     version = load_version(wave.version_id)
     responses = pd.DataFrame(db.session.execute(
-        select(Response.submission_uuid, Response.school_id, Borough.name)
+        select(Response.submission_uuid, Response.school_id, Borough.name,
+               WaveSchool.selection_weight)
         .outerjoin(School, School.id == Response.school_id).outerjoin(Borough)
-        .where(Response.wave_id == wave.id)).all(), columns=["uuid", SCHOOL, _SCHOOL_BOROUGH])
+        .outerjoin(WaveSchool, (WaveSchool.wave_id == Response.wave_id)
+                   & (WaveSchool.school_id == Response.school_id))
+        .where(Response.wave_id == wave.id)).all(),
+        columns=["uuid", SCHOOL, _SCHOOL_BOROUGH, BASE_WEIGHT])
     answers = pd.DataFrame(db.session.execute(
         select(Answer.response_uuid, Answer.question_key, Answer.option_code, Answer.text_value)
         .join(Response).where(Response.wave_id == wave.id)).all(),
@@ -87,7 +93,8 @@ def load(wave: Wave, include_text: bool = False) -> Dataset:
     school_borough = frame.pop(_SCHOOL_BOROUGH)
     if dataset.clustered:
         frame[BOROUGH] = school_borough.astype("string")
+        frame[BASE_WEIGHT] = frame[BASE_WEIGHT].astype(float).fillna(1.0)
         dataset.titles[BOROUGH] = "Borough"
     else:
-        del frame[SCHOOL]
+        del frame[SCHOOL], frame[BASE_WEIGHT]
     return dataset

@@ -42,13 +42,14 @@ def load(wave: Wave, include_text: bool = False) -> Microdata:
         raise SurveyError("This wave has no converged weighting yet: weigh it first.")
     dataset = datasets.load(wave, include_text=include_text)
     frame, _ = weighting.weighted(dataset, run)
-    design = [c for c in (datasets.SCHOOL, datasets.BOROUGH) if c in frame]
+    design = [c for c in (datasets.SCHOOL, datasets.BOROUGH, datasets.BASE_WEIGHT) if c in frame]
     answers = [c for c in dataset.frame.columns if c not in design]
     frame = frame[[*design, "weight", *answers]].reset_index(drop=True)
     frame.insert(0, "row", range(1, len(frame) + 1))
-    titles = {"row": "Row number (not a response identifier)", "weight": "Final weight",
+    titles = {**dataset.titles, "row": "Row number (not a response identifier)",
+              "weight": "Final weight",
               datasets.SCHOOL: "School (cluster)", datasets.BOROUGH: "Borough (stratum)",
-              **dataset.titles}
+              datasets.BASE_WEIGHT: "Base weight (1 / the school's chance of selection)"}
     return Microdata(frame, dataset.labels, titles, run.id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 
 import gptables
@@ -99,20 +100,22 @@ def cover_lines(release: Release) -> list[str]:
 
 
 def xlsx(release: Release) -> bytes:
-    items = sheets(release)
-    tables = {s.name: gptables.GPTable(table=s.table, table_name=s.name.lower(),
-                                       title=s.title + "".join(f" $${note}$$" for note in s.notes),
-                                       instructions="This worksheet contains one table. "
-                                       "Symbols replace hidden figures: see the notes.",
-                                       source="Safer Schools Surveys", scope="London")
-              for s in items}
     lines = cover_lines(release)
-    cover = gptables.Cover(title=lines[0], intro=lines[1:2], about=lines[2:])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        gptables.write_workbook(path, sheets=tables, cover=cover, notes_table=NOTES,
-                                contentsheet_options={"title": "Contents"})
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="gptables")  # its own pandas deprecations
+            tables = {s.name: gptables.GPTable(
+                table=s.table, table_name=s.name.lower(),
+                title=s.title + "".join(f" $${note}$$" for note in s.notes),
+                instructions="This worksheet contains one table. Symbols replace hidden "
+                "figures: see the notes.", source="Safer Schools Surveys", scope="London")
+                for s in sheets(release)}
+            gptables.write_workbook(path, sheets=tables, notes_table=NOTES,
+                                    cover=gptables.Cover(title=lines[0], intro=lines[1:2],
+                                                         about=lines[2:]),
+                                    contentsheet_options={"title": "Contents"})
         with open(path, "rb") as written:
             return written.read()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 
@@ -52,8 +53,9 @@ def create_wave(name: str, version: QuestionnaireVersion, opens_at: datetime,
 
 
 def assign_schools(wave: Wave, data: bytes) -> int:
-    """Sets expected pupils per school from ``urn,expected_pupils``; all rows valid or none."""
-    rows = read_csv(data, {"urn", "expected_pupils"})
+    """Sets expected pupils per school from ``urn,expected_pupils`` and, where schools were
+    sampled, ``selection_weight`` (1 / the school's chance of selection); all rows or none."""
+    rows = read_csv(data, {"urn", "expected_pupils"}, {"selection_weight"})
     schools = {s.urn: s for s in db.session.scalars(
         select(School).where(School.urn.in_([r["urn"] for r in rows])))}
     problems = []
@@ -63,14 +65,30 @@ def assign_schools(wave: Wave, data: bytes) -> int:
         if not row["expected_pupils"].isdigit() or int(row["expected_pupils"]) > 5000:
             problems.append(f"Row {number}: expected pupils '{row['expected_pupils']}' should be "
                             "a whole number up to 5,000.")
+        if _selection_weight(row.get("selection_weight")) is None:
+            problems.append(f"Row {number}: selection weight '{row['selection_weight']}' should "
+                            "be a number of at least 1 (1 / the school's chance of selection).")
     if problems:
         raise UploadError("No schools were assigned: fix these rows and upload again.", problems)
     for row in rows:
-        set_expected(wave, schools[row["urn"]], int(row["expected_pupils"]))
+        set_expected(wave, schools[row["urn"]], int(row["expected_pupils"]),
+                     _selection_weight(row.get("selection_weight")))
     return len(rows)
 
 
-def set_expected(wave: Wave, school: School, expected: int) -> WaveSchool:
+def _selection_weight(text: str | None) -> float | None:
+    """1 when blank; None (a problem) unless a finite number of at least 1."""
+    if not text:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 1 else None
+
+
+def set_expected(wave: Wave, school: School, expected: int, selection_weight: float = 1.0
+                 ) -> WaveSchool:
     if wave.state is WaveState.PUBLISHED:
         raise SurveyError("A published wave cannot change.")
     link = db.session.scalar(select(WaveSchool).where(WaveSchool.wave_id == wave.id,
@@ -79,6 +97,7 @@ def set_expected(wave: Wave, school: School, expected: int) -> WaveSchool:
         link = WaveSchool(wave=wave, school=school, expected_pupils=expected)
         db.session.add(link)
     link.expected_pupils = expected
+    link.selection_weight = selection_weight
     db.session.flush()
     return link
 

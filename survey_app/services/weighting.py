@@ -73,11 +73,14 @@ def run(wave: Wave, actor: StaffUser | None, tol: float = 1e-8, max_iter: int = 
     columns, used, not_stated = with_not_stated(dataset.frame, margins)
     if used["count"].isna().any():
         used["count"] = None
+    base_weight = dataset.design["base_weight"]
+    if base_weight:
+        columns[base_weight] = dataset.frame[base_weight]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-convergence is stored and shown, in words
-            result = rake(columns, used.drop(columns="source_note"), max_iter=max_iter, tol=tol,
-                          bounds=bounds)
+            result = rake(columns, used.drop(columns="source_note"), base_weight=base_weight,
+                          max_iter=max_iter, tol=tol, bounds=bounds)
     except AnalysisInputError as error:
         raise SurveyError(f"The responses cannot be weighted to these margins: {error}.") from None
     weight_run = WeightRun(

@@ -3,6 +3,7 @@ public results site, which never shows a draft (issue 9)."""
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 
@@ -13,6 +14,9 @@ import sqlalchemy as sa
 from analysis.disclosure import CONFIDENTIAL
 from survey_app.extensions import db
 from survey_app.models import (
+    Answer,
+    AuditEvent,
+    CodeKind,
     PopulationMargin,
     Release,
     ReleaseState,
@@ -21,7 +25,8 @@ from survey_app.models import (
     StaffUser,
     Wave,
 )
-from survey_app.services import demo, releases, weighting
+from survey_app.services import demo, releases, results, waves, weighting
+from survey_app.services.access_codes import create_codes
 from survey_app.services.exports import RELEASE_CSV_COLUMNS
 from tests.support import csrf_token
 
@@ -114,11 +119,12 @@ def test_a_draft_is_never_public_and_a_published_release_is(app, client, wave_id
         draft = releases.create_draft(wave, _user("analyst@example.org"), title="DRAFT-7Q3ZX")
         db.session.commit()
         draft_id = draft.id
-    for url in ("/results/", f"/results/{draft_id}", f"/results/{draft_id}/tables.csv"):
+    downloads = [f"/results/{draft_id}/tables.{fmt}" for fmt in ("csv", "xlsx", "ods")]
+    for url in ("/results/", f"/results/{draft_id}", *downloads):
         response = client.get(url)
         assert "DRAFT-7Q3ZX" not in response.get_data(as_text=True), url
-    assert client.get(f"/results/{draft_id}").status_code == 404
-    assert client.get(f"/results/{draft_id}/tables.csv").status_code == 404
+    for url in (f"/results/{draft_id}", *downloads):
+        assert client.get(url).status_code == 404, url
     admin = staff("admin")
     page = admin.get(f"/analysis/releases/{draft_id}")
     assert page.status_code == 200 and "DRAFT-7Q3ZX" in page.get_data(as_text=True)
@@ -129,6 +135,7 @@ def test_a_draft_is_never_public_and_a_published_release_is(app, client, wave_id
     assert "DRAFT-7Q3ZX" in public and "SHA-256" in public
     rows = client.get(f"/results/{draft_id}/tables.csv").get_data(as_text=True).splitlines()
     assert rows[0] == ",".join(RELEASE_CSV_COLUMNS) and len(rows) > 20
+    assert "Equality view" in public and "Download the tables" in public
 
 
 def test_an_analyst_weighs_reads_and_prepares_but_does_not_publish_their_own(app, wave_id, staff):
@@ -177,3 +184,133 @@ def test_an_analyst_signs_in_to_the_results_page_not_a_403(app, staff):
     signed_in = sign_in(client, "analyst@example.org")
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/analysis/"
     assert client.get("/analysis/").status_code == 200
+
+
+def _published_release(app, wave_id) -> Release:
+    wave = db.session.get(Wave, wave_id)
+    weighting.run(wave, None)
+    release = releases.create_draft(wave, _user("analyst@example.org"))
+    releases.publish(release, _user("admin@example.org"))
+    db.session.commit()
+    return release
+
+
+def test_release_workbooks_follow_the_gss_layout_and_hold_exactly_the_published_figures(
+        app, client, wave_id, staff):
+    with app.app_context():
+        release = _published_release(app, wave_id)
+        release_id, table = release.id, pd.DataFrame(release.tables["indicators"])
+    for fmt, engine in (("xlsx", "openpyxl"), ("ods", "odf")):
+        response = client.get(f"/results/{release_id}/tables.{fmt}")
+        assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+        sheets = pd.read_excel(io.BytesIO(response.data), sheet_name=None, engine=engine,
+                               header=None)
+        assert list(sheets)[:3] == ["Cover", "Contents", "Notes"], fmt
+        tables = [name for name in sheets if name.startswith("Table_")]
+        assert len(tables) == table["breakdown"].nunique() + 2  # + equality, trends
+        cells = pd.concat([sheets[name] for name in tables]).map(str)
+        text = " ".join(cells.to_numpy().ravel())
+        # Every hidden figure appears as its symbol; every shown percentage appears as itself.
+        assert CONFIDENTIAL in text
+        first = sheets[tables[0]].astype(str)
+        shown = table[(table["breakdown"] == "") & table["percent"].notna()]
+        for percent in shown["percent"]:
+            assert first.isin([str(int(percent)), str(float(percent))]).any().any(), fmt
+
+
+def test_the_equality_view_compares_each_shown_group_with_everyone_else(app, wave_id):
+    from analysis.equality import holm
+
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        weighting.run(wave, None)
+        outcome = results.wave_results(wave)
+    equality, table = outcome.equality, outcome.table
+    assert not equality.empty
+    shown = table[table["symbol"] != CONFIDENTIAL].set_index(["indicator", "breakdown", "group"])
+    for row in equality.itertuples():
+        cell = shown.loc[(row.indicator, row.breakdown, row.group)]  # never a hidden group
+        overall = shown.loc[(row.indicator, "", "All")]
+        assert row.n_rest == overall["n"] - cell["n"] >= 30
+        assert row.estimate == pytest.approx(cell["estimate"], abs=1e-12)
+        assert row.flagged == (row.ci_low > 0 or row.ci_high < 0)
+        # Two boroughs of one school each: no degrees of freedom, so no interval, no p-value,
+        # and no flag (the design-based figures against R are in test_release_against_r).
+        assert row.df == 0 and not row.flagged and pd.isna(row.p_holm)
+    assert "borough" not in set(equality["breakdown"])
+    # Holm's adjustment as R's p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") gives it.
+    assert holm([0.01, 0.04, 0.03, 0.005]).tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
+
+
+def test_trends_compare_each_wave_with_the_one_before(app, world, wave_id):
+    from datetime import timedelta
+
+    with app.app_context():
+        first = db.session.get(Wave, wave_id)
+        weighting.run(first, None)
+        second = Wave(name="Pupil wave 2", slug="pupil-wave-2", version=first.version,
+                      audience=first.audience, opens_at=first.opens_at + timedelta(hours=1),
+                      closes_at=first.closes_at)
+        db.session.add(second)
+        second.open()
+        db.session.flush()
+        for link in first.schools:
+            waves.set_expected(second, link.school, 100)
+        create_codes(second, CodeKind.CLASS, 1, school=first.schools[0].school, class_label="7A")
+        demo.add_pupil_responses(second, 300, random.Random(3), max_text=1000)  # noqa: S311
+        for margin in db.session.scalars(sa.select(PopulationMargin).where(
+                PopulationMargin.wave_id == first.id)).all():
+            db.session.add(PopulationMargin(wave=second, variable=margin.variable,
+                                            category=margin.category,
+                                            proportion=margin.proportion, source_note="test"))
+        weighting.run(second, None)
+        trend = results.trends(second)
+    assert list(trend["wave_name"].unique()) == ["Pupil wave", "Pupil wave 2"]
+    for _, rows in trend.groupby("indicator"):
+        before, after = rows.iloc[0], rows.iloc[1]
+        assert pd.isna(before["change"])
+        if pd.notna(after["estimate"]) and pd.notna(before["estimate"]):
+            assert after["change"] == pytest.approx(after["estimate"] - before["estimate"])
+            if before["df"] + after["df"] >= 1:
+                assert after["change_ci_low"] < after["change"] < after["change_ci_high"]
+            else:  # one school per borough in both waves: no degrees of freedom, no interval
+                assert pd.isna(after["change_ci_low"]) and pd.isna(after["change_p"])
+
+
+def test_microdata_exports_carry_weights_and_labels_and_are_audited(app, wave_id, staff, tmp_path):
+    import pyreadstat
+
+    analyst = staff("analyst")
+    page = analyst.get(f"/analysis/waves/{wave_id}")
+    analyst.post(f"/analysis/waves/{wave_id}/weigh", data={"csrf_token": csrf_token(
+        page.get_data(as_text=True))})
+    with app.app_context():
+        first = db.session.scalar(sa.select(Response.submission_uuid).limit(1))
+        db.session.add(Answer(response_uuid=first, question_key="comments",
+                              text_value='=HYPERLINK("http://evil.example")'))
+        db.session.commit()
+    csv_text = analyst.get(f"/analysis/waves/{wave_id}/export?format=csv").get_data(as_text=True)
+    header = csv_text.splitlines()[0].split(",")
+    assert {"weight", "school_id", "borough", "base_weight", "ethnic_group"} <= set(header)
+    assert "comments" not in header and "HYPERLINK" not in csv_text  # no free text by default
+    with_text = analyst.get(f"/analysis/waves/{wave_id}/export?format=csv&text=1").get_data(
+        as_text=True)
+    assert "'=HYPERLINK" in with_text and ",=HYPERLINK" not in with_text
+    for fmt, reader in (("sav", pyreadstat.read_sav), ("dta", pyreadstat.read_dta)):
+        response = analyst.get(f"/analysis/waves/{wave_id}/export?format={fmt}")
+        assert response.status_code == 200, fmt
+        path = tmp_path / f"w.{fmt}"
+        path.write_bytes(response.data)
+        frame, meta = reader(str(path))
+        assert len(frame) == 500 and frame["weight"].gt(0).all()
+        assert meta.variable_value_labels["gender"][1.0] == "Boy"
+        assert "Final weight" in meta.column_labels
+    xlsx = analyst.get(f"/analysis/waves/{wave_id}/export?format=xlsx")
+    assert len(pd.read_excel(io.BytesIO(xlsx.data))) == 500
+    bad = analyst.get(f"/analysis/waves/{wave_id}/export?format=exe", follow_redirects=True)
+    assert bad.status_code == 200 and "Choose CSV, Excel, SPSS or Stata" in bad.get_data(as_text=True)
+    with app.app_context():
+        audited = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "export_microdata")).all()
+    assert len(audited) == 5 and {a.detail["format"] for a in audited} == {"csv", "sav", "dta",
+                                                                              "xlsx"}

@@ -1,0 +1,128 @@
+"""Production hardening (issue 10): control characters, logs without answers, staff upload
+limits, and a quick 503 when the database is unavailable."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from survey_app.extensions import db
+from survey_app.models import Answer, Response
+from tests.support import AWARE_PUPIL, Walker, csrf_token
+
+ALLOWED = {200, 302, 303, 400, 404, 405, 409, 413, 429}
+
+
+def test_a_nul_byte_in_a_free_text_answer_is_removed_and_the_pupil_can_send(app, world):
+    walker = Walker(app.test_client())
+    walker.answer_all(walker.start_pupil(world.class_code),
+                      {**AWARE_PUPIL, "comments": "hello\x00 world\x07 ok"})
+    assert walker.send().status_code == 303
+    with app.app_context():
+        text = db.session.scalar(sa.select(Answer.text_value).where(Answer.question_key == "comments"))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+    assert text == "hello world ok"
+
+
+@pytest.mark.parametrize("path", ["/public/abc%00def", "/staff/login?next=/%00", "/q/%00",
+                                  "/results/%00", "/code?x=%01"])
+def test_control_characters_in_an_address_get_a_clear_400(app, path):
+    response = app.test_client().get(path)
+    assert response.status_code == 400
+    assert "Something went wrong with that page" in response.get_data(as_text=True)
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=st.binary(max_size=80), address=st.binary(max_size=40))
+def test_raw_bytes_and_invalid_utf8_never_give_a_500(app, world, body, address):
+    client = app.test_client()
+    walker = Walker(client)
+    walker.start_pupil(world.class_code)
+    token = walker.token("/q/year_group").encode()
+    encoded = "".join(f"%{b:02X}" for b in address)
+    for path in ("/q/comments", "/q/year_group", "/send", "/code", "/staff/login",
+                 f"/public/{encoded}", f"/q/{encoded}"):
+        response = client.post(path, data=b"csrf_token=" + token + b"&answer=" + body,
+                               content_type="application/x-www-form-urlencoded")
+        assert response.status_code in ALLOWED, (path, response.status_code)
+        assert client.get(path).status_code in ALLOWED, path
+
+
+def _refuse_answers(engine: sa.Engine) -> None:
+    """A database-side failure on every answer insert, as a restart mid-Send would cause."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text(
+                "CREATE FUNCTION refuse_answer() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"))
+            connection.execute(sa.text(
+                "CREATE TRIGGER refuse_answer BEFORE INSERT ON answer FOR EACH ROW "
+                "EXECUTE FUNCTION refuse_answer()"))
+        else:
+            connection.execute(sa.text(
+                "CREATE TRIGGER refuse_answer BEFORE INSERT ON answer "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+
+
+def _allow_answers(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TRIGGER refuse_answer" + (
+            " ON answer" if engine.dialect.name == "postgresql" else "")))
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP FUNCTION refuse_answer()"))
+
+
+def test_a_database_error_during_send_logs_no_answer_and_no_response_id(app, world, caplog):
+    walker = Walker(app.test_client())
+    walker.answer_all(walker.start_pupil(world.class_code),
+                      {**AWARE_PUPIL, "comments": "ZEBRA-CROSSING-7781"})
+    submission = walker.submission_uuid()
+    with app.app_context():
+        _refuse_answers(db.engine)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # statements and parameters
+    try:
+        response = walker.send(submission)
+    finally:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+        with app.app_context():
+            _allow_answers(db.engine)
+    assert response.status_code >= 500
+    assert caplog.records, "the failure was not logged at all"
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in ("ZEBRA-CROSSING-7781", submission, submission.replace("-", "")):
+        assert secret not in logged
+
+
+def test_staff_uploads_up_to_their_limit_work_and_a_pupil_body_limit_does_not_apply(app, staff, world):
+    client = staff("admin")
+    rows = "".join(f"{100300 + i},School number {i} with a long name for size,Hackney,Secondary\n"
+                   for i in range(1400))
+    data = ("urn,name,borough,phase\n" + rows).encode()
+    assert 64 * 1024 < len(data) < 2 * 1024 * 1024
+    body = {"csrf_token": csrf_token(client.get("/admin/schools").get_data(as_text=True)),
+            "file": (io.BytesIO(data), "schools.csv")}
+    response = client.post("/admin/schools", data=body, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+
+
+def test_an_unavailable_database_gives_a_quick_503_with_retry_after_and_headers(app, world,
+                                                                                monkeypatch):
+    from survey_app.respond import views
+
+    def down(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(views, "find_usable", down)
+    walker = Walker(app.test_client())
+    response = walker.enter_code(world.class_code)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Content-Security-Policy" in response.headers
+    assert "Wait a minute" in response.get_data(as_text=True)

@@ -48,6 +48,9 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 10 minutes"
     # Admin uploads (school lists, margins) may be larger than a questionnaire page.
     UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
+    # Exactly the number there are: one more lets a client choose its own address.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
 
 class DevelopmentConfig(Config):
@@ -66,15 +69,20 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "1"))  # nginx (deploy/)
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with a development secret or the embedded database (DESIGN §9)."""
+        """Refuse to start with a development secret, the embedded database or per-worker
+        rate limits (DESIGN §9)."""
         secret = os.environ.get("SECRET_KEY", "")
         if len(secret) < 32:
             raise RuntimeError("ProductionConfig needs SECRET_KEY of at least 32 characters")
         if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
             raise RuntimeError("ProductionConfig needs DATABASE_URL pointing at PostgreSQL")
+        if not os.environ.get("RATELIMIT_STORAGE_URI", "").startswith(("redis://", "rediss://")):
+            raise RuntimeError("ProductionConfig needs RATELIMIT_STORAGE_URI pointing at Redis: "
+                               "limits kept in each worker's memory are several times looser")
 
 
 CONFIGS: dict[str, type[Config]] = {

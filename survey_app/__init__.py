@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, Config, ProductionConfig
 from survey_app.extensions import csrf, db, limiter, migrate
@@ -19,6 +20,10 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     _register_blueprints(app)
     _register_handlers(app)
     _register_cli(app)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops)  # type: ignore[method-assign]
     return app
 
 

@@ -15,13 +15,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import TooManyRequests
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
+from survey_app import throttle
 from survey_app.access import PUBLIC, declare, enforce_policy
-from survey_app.extensions import db, limiter, login_manager
+from survey_app.extensions import db, login_manager
 from survey_app.models import Role
 from survey_app.services import audit, staff
 
@@ -35,25 +38,35 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[InputRequired(), Length(max=1000)])
 
 
-def _login_refused(response) -> bool:
-    return response.status_code == 401
+def _typed_email() -> str:
+    return request.form.get("email", "").strip().lower()[:254]
 
 
-def _email_key() -> str:
-    return "login:" + (request.form.get("email", "").strip().lower()[:254] or "-")
+def _login_failure_rules() -> list[throttle.Rule]:
+    """Per account *and* address, and per address: an attacker spending an account's tries
+    from their address does not lock its owner out of signing in from theirs."""
+    address = get_remote_address()
+    return [(current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
+             f"login:{_typed_email() or '-'}:{address}"),
+            (current_app.config["LOGIN_FAILURES_PER_IP"], f"login-ip:{address}")]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_email_key,
-               deduct_when=_login_refused, methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], deduct_when=_login_refused,
-               methods=["POST"])
 def login():
+    if request.method == "POST":
+        rules = _login_failure_rules()
+        try:
+            throttle.refuse_if_exhausted(rules)
+        except TooManyRequests:
+            audit.record(None, "login_throttled", "staff_user", None, email=_typed_email())
+            db.session.commit()
+            raise
     form = LoginForm()
     if form.validate_on_submit():
         user = staff.authenticate(form.email.data, form.password.data)
         if user is None:
-            audit.record(None, "login_failed", "staff_user", None)
+            throttle.count_failure(rules)
+            audit.record(None, "login_failed", "staff_user", None, email=_typed_email())
             db.session.commit()
             form.password.errors = ["The email address or password is not right."]
             return render_template("staff/login.html", form=form), 401

@@ -6,9 +6,11 @@ import secrets
 import uuid
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from survey_app import throttle
 from survey_app.exceptions import AccessCodeError
 from survey_app.extensions import db, limiter
 from survey_app.models import CodeKind, Wave
@@ -48,10 +50,6 @@ def _session_key() -> str:
     return "session:" + session.setdefault("limit_key", secrets.token_hex(8))
 
 
-def _code_refused(response) -> bool:
-    return response.status_code == 400
-
-
 def _draft_or_restart() -> Draft:
     draft, timed_out = current_draft()
     if draft is None:
@@ -73,16 +71,23 @@ def start():
                            kiosk=current_kiosk())
 
 
+def _code_failure_rules() -> list[throttle.Rule]:
+    return [(current_app.config["CODE_FAILURES_PER_SESSION"], "code:" + _session_key()),
+            (current_app.config["CODE_FAILURES_PER_IP"], "code-ip:" + get_remote_address())]
+
+
 @bp.post("/code")
-@limiter.limit(_config("CODE_FAILURES_PER_SESSION"), key_func=_session_key,
-               deduct_when=_code_refused)
-@limiter.limit(_config("CODE_FAILURES_PER_IP"), deduct_when=_code_refused)
 def enter_code():
+    """A correct code is never limited (a whole school shares one address); wrong ones are
+    counted per session and per address, and refused with 429 once either runs out."""
     form = CodeForm()
     if form.validate_on_submit():
         try:
             code = find_usable(form.code.data)
         except AccessCodeError as error:
+            rules = _code_failure_rules()
+            throttle.refuse_if_exhausted(rules)
+            throttle.count_failure(rules)
             form.code.errors = [error.message]
         else:
             if code.kind is CodeKind.CLASS:

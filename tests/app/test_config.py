@@ -19,6 +19,35 @@ def test_production_refuses_to_start_without_a_real_secret_and_postgresql(monkey
         create_app(ProductionConfig)
 
 
+@pytest.mark.parametrize("storage", ["", "memory://", "memcached://127.0.0.1:11211"])
+def test_production_refuses_rate_limits_that_do_not_hold_across_workers(monkeypatch, storage):
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:p@db/surveys")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+    with pytest.raises(RuntimeError, match="Redis"):
+        create_app(ProductionConfig)
+
+
+def test_behind_one_proxy_the_client_address_is_the_one_nginx_saw_not_a_forged_one(tmp_path):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.sqlite3",
+                     PROXY_HOPS=1)
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+        return f"{request.remote_addr} {request.scheme}"
+
+    from survey_app.access import POLICY, PUBLIC
+    POLICY["whoami"] = PUBLIC
+    try:
+        # The client forged the first entry; nginx appended (in deploy/, replaced) its own.
+        response = app.test_client().get("/whoami", headers={
+            "X-Forwarded-For": "6.6.6.6, 203.0.113.7", "X-Forwarded-Proto": "https"})
+    finally:
+        del POLICY["whoami"]
+    assert response.get_data(as_text=True) == "203.0.113.7 https"
+
+
 def test_production_cookies_are_secure_and_host_prefixed():
     assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.SESSION_COOKIE_HTTPONLY
     assert ProductionConfig.SESSION_COOKIE_NAME.startswith("__Host-")

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey_app.extensions import db
-from survey_app.models import Answer, Response
-from tests.support import AWARE_PUPIL, Walker, csrf_token
+from survey_app.models import Answer, AuditEvent, Response
+from tests.support import AWARE_PUPIL, STAFF_PASSWORD, Walker, csrf_token
 
 ALLOWED = {200, 302, 303, 400, 404, 405, 409, 413, 429}
 
@@ -126,3 +126,47 @@ def test_an_unavailable_database_gives_a_quick_503_with_retry_after_and_headers(
     assert int(response.headers["Retry-After"]) > 0
     assert "Content-Security-Policy" in response.headers
     assert "Wait a minute" in response.get_data(as_text=True)
+
+
+def _login(client, email: str, password: str, address: str):
+    html = client.get("/staff/login").get_data(as_text=True)
+    return client.post("/staff/login", data={"csrf_token": csrf_token(html), "email": email,
+                                             "password": password},
+                       environ_overrides={"REMOTE_ADDR": address})
+
+
+def test_an_attacker_cannot_lock_the_real_admin_out(app, staff):
+    attacker = app.test_client()
+    statuses = [_login(attacker, "admin@example.org", f"guess {i}", "198.51.100.9").status_code
+                for i in range(40)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    refused = _login(attacker, "admin@example.org", STAFF_PASSWORD, "198.51.100.9")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    owner = _login(app.test_client(), "admin@example.org", STAFF_PASSWORD, "203.0.113.20")
+    assert owner.status_code == 303
+    with app.app_context():
+        failed = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "login_failed")).all()
+        throttled = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "login_throttled")).all()
+    assert len(failed) == 5 and {e.detail["email"] for e in failed} == {"admin@example.org"}
+    assert len(throttled) == 36
+
+
+def test_correct_class_codes_are_never_limited_after_an_address_trips_the_wrong_code_limit(
+        app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "CODE_FAILURES_PER_IP", "3 per 10 minutes")
+    statuses = [Walker(app.test_client()).enter_code("WRONG-CODE-1").status_code
+                for _ in range(5)]
+    assert statuses == [400, 400, 400, 429, 429]
+    for _ in range(20):  # a whole class behind the same school address
+        assert Walker(app.test_client()).enter_code(world.class_code).status_code == 303
+
+
+def test_eleven_wrong_codes_from_one_session_get_a_429_with_retry_after(app, world):
+    walker = Walker(app.test_client())
+    statuses = [walker.enter_code(f"WRONG-{i}").status_code for i in range(11)]
+    assert statuses == [400] * 10 + [429]
+    response = walker.enter_code("WRONG-X")
+    assert int(response.headers["Retry-After"]) > 0
+    assert walker.enter_code(world.class_code).status_code == 303

@@ -35,9 +35,9 @@ def _configure(app: Flask, config: type[Config] | None, overrides: dict[str, obj
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "pool_timeout": app.config["DB_POOL_TIMEOUT_SECONDS"],
-            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_SECONDS"]}}
+            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_SECONDS"]},
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     # Keep non-Latin free text compact in the session cookie (UTF-8 instead of \u escapes).
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -170,3 +171,24 @@ def test_eleven_wrong_codes_from_one_session_get_a_429_with_retry_after(app, wor
     response = walker.enter_code("WRONG-X")
     assert int(response.headers["Retry-After"]) > 0
     assert walker.enter_code(world.class_code).status_code == 303
+
+
+def test_an_exhausted_connection_pool_gives_a_503_within_the_pool_timeout(app, world,
+                                                                          database_url):
+    from config import TestingConfig
+    from survey_app import create_app
+
+    small = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url,
+                       SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0,
+                                                  "pool_timeout": 1, "hide_parameters": True})
+    with small.app_context():
+        held = db.engine.connect()  # every other request now waits for the pool
+        try:
+            started = time.monotonic()
+            response = small.test_client().get(f"/public/{world.public_slug}")
+            waited = time.monotonic() - started
+        finally:
+            held.close()
+            db.engine.dispose()
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert waited < 5

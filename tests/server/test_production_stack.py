@@ -1,0 +1,203 @@
+"""As production runs (issue 10): PostgreSQL, Redis, three gunicorn workers with
+SURVEY_CONFIG=production, behind Debian's nginx running deploy/'s site file over HTTPS.
+
+The browser walks the pupil journey, the public journey and staff sign-in over HTTPS; the
+rate limits hold across workers; and with the database cut away the app answers a quick 503
+and recovers, with nothing lost or doubled. Runs on PostgreSQL whatever the suite's backend.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+import requests
+import sqlalchemy as sa
+
+from config import TestingConfig
+from survey_app import create_app
+from survey_app.extensions import db
+from survey_app.models import Answer, Response
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.helpers import answer_questions
+from tests.production import TcpRelay, production_stack
+from tests.servers import HttpClient
+from tests.support import (
+    AWARE_PUPIL,
+    STAFF_PASSWORD,
+    Walker,
+    build_world,
+    create_pg_database,
+    drop_pg_database,
+    make_staff,
+    postgres_available,
+    require,
+)
+
+pytestmark = pytest.mark.server
+
+PUBLIC = {"age_band": "45_54", "borough": "E09000022", "parent_of_pupil": "yes",
+          "heard_of_sso": "yes", "support_sso": "tend_to_support", "police_good_job": "good"}
+
+
+@pytest.fixture(scope="module")
+def pg_app():
+    require(postgres_available(), "PostgreSQL (TEST_PG_ADMIN_URL)")
+    url = create_pg_database()
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.create_all()
+        world = build_world()
+        make_staff("admin@example.org", "admin")
+        db.session.remove()
+    app.world = world
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    drop_pg_database(url)
+
+
+@pytest.fixture(scope="module")
+def relay(pg_app):
+    target = urlsplit(pg_app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""))
+    relay = TcpRelay(target.port or 5432)
+    relay.start()
+    yield relay
+    relay.cut()
+
+
+@pytest.fixture(scope="module")
+def stack(pg_app, relay, tmp_path_factory):
+    url = pg_app.config["SQLALCHEMY_DATABASE_URI"]
+    through_relay = url.replace(f":{urlsplit(url).port}/", f":{relay.port}/")
+    with production_stack(through_relay, tmp_path_factory.mktemp("nginx")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _https_client(stack) -> HttpClient:
+    session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides ``verify``
+    session.verify = str(stack.certificate)
+    session.headers["Referer"] = stack.https + "/"  # as a browser sends it (same-origin policy)
+    return HttpClient(stack.https, session)
+
+
+def test_the_pupil_journey_works_over_https_through_nginx(pg_app, stack, page):
+    before = _count(pg_app, Response)
+    page.goto(f"{stack.https}/")
+    page.fill("#code", pg_app.world.class_code)
+    page.click("button:text('Continue')")
+    page.click("button:text('Start the survey')")
+    answer_questions(page, AWARE_PUPIL)
+    page.click("button:text('Send my answers')")
+    page.wait_for_url(f"{stack.https}/thanks")
+    assert _count(pg_app, Response) == before + 1
+    cookies = page.context.cookies()
+    assert cookies and all(c["secure"] and c["httpOnly"] for c in cookies)
+    assert any(c["name"].startswith("__Host-") for c in cookies)
+
+
+def test_the_public_journey_works_over_https_through_nginx(pg_app, stack, page):
+    before = _count(pg_app, Response)
+    page.goto(f"{stack.https}/public/{pg_app.world.public_slug}")
+    page.click("button[type=submit]")
+    answer_questions(page, PUBLIC)
+    page.click("button:text('Send my answers')")
+    page.wait_for_url(f"{stack.https}/thanks")
+    assert _count(pg_app, Response) == before + 1
+
+
+def test_staff_sign_in_works_over_https_through_nginx(pg_app, stack, page):
+    page.goto(f"{stack.https}/staff/login")
+    page.fill("input[name=email]", "admin@example.org")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{stack.https}/admin/")
+    assert "This page has expired" not in page.content()
+
+
+def test_nginx_serves_static_files_and_the_app_sends_its_security_headers(stack):
+    static = requests.get(f"{stack.https}/static/css/app.css", verify=str(stack.certificate), timeout=10)
+    assert static.status_code == 200 and "public" in static.headers["Cache-Control"]
+    page = requests.get(f"{stack.https}/", verify=str(stack.certificate), timeout=10)
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Server" not in page.headers or "nginx/" not in page.headers["Server"]
+
+
+def test_open_link_limit_holds_across_workers(pg_app, stack):
+    redis.Redis.from_url(stack.redis).flushdb()  # earlier journeys here used some of the limit
+    statuses = []
+    for _ in range(12):
+        walker = Walker(_https_client(stack))
+        walker.post(f"/public/{pg_app.world.public_slug}")
+        walker.answer_all(walker.post("/privacy").headers["Location"], PUBLIC)
+        statuses.append(walker.send().status_code)
+    assert statuses.count(303) == 6 and statuses.count(429) == 6, statuses
+
+
+def test_wrong_code_limit_holds_across_workers(stack):
+    redis.Redis.from_url(stack.redis).flushdb()
+    walker = Walker(_https_client(stack))
+    statuses = [walker.enter_code(f"WRONG-{i}").status_code for i in range(12)]
+    assert statuses == [400] * 10 + [429, 429]
+
+
+def test_a_database_outage_gives_quick_503s_and_the_app_recovers(pg_app, stack, relay):
+    """Last in this module: it cuts the database away and restores it."""
+    client = _https_client(stack)
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(pg_app.world.other_class_code), AWARE_PUPIL)
+    submission = walker.submission_uuid()
+    body = {"csrf_token": walker.token("/send"), "submission_uuid": submission}
+    stored = _count(pg_app, Response)
+    relay.cut()
+    try:
+        started = time.monotonic()
+        refused = client.post("/send", body)
+        waited = time.monotonic() - started
+        assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0
+        assert "Content-Security-Policy" in refused.headers
+        assert waited < 10, waited
+    finally:
+        relay.start()
+    deadline = time.monotonic() + 30
+    while True:  # recovery: the same pupil's draft is still there and sends once
+        response = client.post("/send", body)
+        if response.status_code == 303 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert response.status_code == 303
+    assert _count(pg_app, Response) == stored + 1
+    with pg_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer).join(Response)
+                                 .where(Response.submission_uuid == uuid.UUID(submission))) == len(AWARE_PUPIL)
+

@@ -12,7 +12,17 @@ from sqlalchemy import select
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import Release, Role, StaffUser, Wave
-from survey_app.services import audit, builtin, demo, microdata, releases, staff, waves, weighting
+from survey_app.services import (
+    audit,
+    builtin,
+    demo,
+    microdata,
+    releases,
+    retention,
+    staff,
+    waves,
+    weighting,
+)
 from survey_app.services.access_codes import display
 
 
@@ -173,9 +183,27 @@ def export(wave_id: int, format: str, path: str, text: bool) -> None:
     click.echo(f"Wrote {len(data.frame):,} responses to {path}.")
 
 
+retention_cli = AppGroup("retention", help="Deleting personal data past its retention period.")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def retention_run(dry_run: bool) -> None:
+    """Delete free-text answers past their wave's retention period and old access codes
+    (cron-ready: run daily)."""
+    result = retention.run(dry_run=dry_run)
+    audit.record(None, "retention_run", "retention", None, dry_run=dry_run,
+                 text_answers=result.text_answers, access_codes=result.access_codes)
+    db.session.commit()
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(f"{verb} {result.text_answers:,} free-text answers and "
+               f"{result.access_codes:,} access codes.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(load_builtin)
     app.cli.add_command(load_demo)
     app.cli.add_command(users)
     app.cli.add_command(waves_cli)
     app.cli.add_command(results_cli)
+    app.cli.add_command(retention_cli)

@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -114,9 +114,9 @@ def production_stack(database_url: str, folder: Path, workers: int = 3,
     with redis_server() as redis_url:
         env = {"SURVEY_CONFIG": "production", "SECRET_KEY": PRODUCTION_SECRET,
                "RATELIMIT_STORAGE_URI": redis_url, "PROXY_HOPS": "1", **(extra_env or {})}
-        with gunicorn(database_url, workers=workers, threads=2, extra_env=env) as app_base:
-            with nginx(app_base.removeprefix("http://"), folder) as (https_base, cert):
-                yield Stack(https_base, cert, app_base, redis_url)
+        with (gunicorn(database_url, workers=workers, threads=2, extra_env=env) as app_base,
+              nginx(app_base.removeprefix("http://"), folder) as (https_base, cert)):
+            yield Stack(https_base, cert, app_base, redis_url)
 
 
 class TcpRelay:
@@ -137,18 +137,14 @@ class TcpRelay:
     def cut(self) -> None:
         """Refuse new connections and drop open ones."""
         if self._listener:
-            try:
+            with suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-            except OSError:
-                pass
             self._listener.close()
             self._listener = None
         with self._lock:
             for connection in self._connections:
-                try:
+                with suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 connection.close()
             self._connections.clear()
 
@@ -177,7 +173,5 @@ class TcpRelay:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

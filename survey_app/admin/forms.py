@@ -28,6 +28,9 @@ class WaveForm(FlaskForm):
     closes_on = DateField("Closes on (the wave closes at the start of this day)",
                           validators=[InputRequired()])
     open_link = BooleanField("Public waves: also accept answers from an open link")
+    text_retention_days = IntegerField(
+        "Keep free-text answers for this many days after they are sent, then delete them",
+        default=730, validators=[NumberRange(min=30, max=3650)])
 
 
 class ClassCodesForm(FlaskForm):

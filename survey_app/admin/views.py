@@ -93,7 +93,7 @@ def wave_new():
     if form.validate_on_submit():
         wave = waves.create_wave(form.name.data, get_or_404(QuestionnaireVersion, form.version_id.data),
                                  _midnight(form.opens_on.data), _midnight(form.closes_on.data),
-                                 form.open_link.data)
+                                 form.open_link.data, form.text_retention_days.data)
         audit.record(current_user, "create_wave", "wave", wave.id, name=wave.name)
         return done(f"Wave '{wave.name}' created as a draft.", "admin.wave", wave_id=wave.id)
     return render_template("admin/wave_new.html", form=form)

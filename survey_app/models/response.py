@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,9 @@ class Response(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     submitted_on: Mapped[date] = mapped_column(Date)
     completed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Sent with a class code already past its school's expected pupils × 1.1 (P-41): kept,
+    # shown on the monitor, and left out of results until an admin has looked at it.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa.false())
 
     answers: Mapped[list[Answer]] = relationship(back_populates="response")
 

@@ -53,6 +53,8 @@ class Wave(db.Model):
     state: Mapped[WaveState] = mapped_column(enum_column(WaveState), default=WaveState.DRAFT)
     # Public waves may also take answers from an open link with no invitation code.
     open_link: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Free-text answers are deleted this many days after the wave closes (P-35).
+    text_retention_days: Mapped[int] = mapped_column(Integer, default=730, server_default="730")
 
     version: Mapped[QuestionnaireVersion] = relationship()
     schools: Mapped[list[WaveSchool]] = relationship(back_populates="wave")

@@ -60,11 +60,11 @@ def load(wave: Wave, include_text: bool = False) -> Dataset:
         .outerjoin(School, School.id == Response.school_id).outerjoin(Borough)
         .outerjoin(WaveSchool, (WaveSchool.wave_id == Response.wave_id)
                    & (WaveSchool.school_id == Response.school_id))
-        .where(Response.wave_id == wave.id)).all(),
+        .where(Response.wave_id == wave.id, Response.held.is_(False))).all(),
         columns=["uuid", SCHOOL, _SCHOOL_BOROUGH, BASE_WEIGHT])
     answers = pd.DataFrame(db.session.execute(
         select(Answer.response_uuid, Answer.question_key, Answer.option_code, Answer.text_value)
-        .join(Response).where(Response.wave_id == wave.id)).all(),
+        .join(Response).where(Response.wave_id == wave.id, Response.held.is_(False))).all(),
         columns=["uuid", "key", "code", "text"])
     responses["uuid"] = responses["uuid"].astype(str)
     answers["uuid"] = answers["uuid"].astype(str)

@@ -1,6 +1,7 @@
-"""Fieldwork monitor: responses, expected pupils, response and completion rates per school.
+"""Fieldwork monitor: responses, expected pupils, response and completion rates per school,
+and responses held for review because a class code went past its cap.
 
-Three grouped queries whatever the size of the wave (measured in benchmarks/bench_monitor.py).
+Four grouped queries whatever the size of the wave (measured in benchmarks/bench_monitor.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class SchoolProgress:
     expected: int
     responses: int
     started: int
+    held: int = 0  # past a class code's cap, waiting for review (P-41)
 
     @property
     def response_rate(self) -> float | None:
@@ -37,6 +39,10 @@ def fieldwork(wave: Wave) -> tuple[list[SchoolProgress], SchoolProgress]:
     responses = dict(db.session.execute(
         select(Response.school_id, func.count()).where(Response.wave_id == wave.id)
         .group_by(Response.school_id)).all())
+    held = dict(db.session.execute(
+        select(Response.school_id, func.count()).where(Response.wave_id == wave.id,
+                                                       Response.held.is_(True))
+        .group_by(Response.school_id)).all())
     started = dict(db.session.execute(
         select(AccessCode.school_id, func.sum(AccessCode.starts)).where(AccessCode.wave_id == wave.id)
         .group_by(AccessCode.school_id)).all())
@@ -45,9 +51,9 @@ def fieldwork(wave: Wave) -> tuple[list[SchoolProgress], SchoolProgress]:
         .join(WaveSchool, WaveSchool.school_id == School.id).join(Borough)
         .where(WaveSchool.wave_id == wave.id).order_by(Borough.name, School.name)).all()
     schools = [SchoolProgress(sid, name, borough, expected, responses.get(sid, 0),
-                              int(started.get(sid) or 0))
+                              int(started.get(sid) or 0), held.get(sid, 0))
                for sid, name, borough, expected, in rows]
     total = SchoolProgress(None, "All schools" if schools else "All respondents", "",
                            sum(s.expected for s in schools), sum(responses.values()),
-                           int(sum(v or 0 for v in started.values())))
+                           int(sum(v or 0 for v in started.values())), sum(held.values()))
     return schools, total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ from survey_app.extensions import db
 from survey_app.models import (
     AccessCode,
     Answer,
+    CodeKind,
     Question,
     QuestionKind,
     QuestionnaireVersion,
     Response,
     Wave,
+    WaveSchool,
 )
 from survey_app.models.questionnaire import condition_met, localised
 from survey_app.models.types import utcnow
@@ -124,10 +127,11 @@ def response_exists(submission_uuid: uuid.UUID) -> bool:
     return db.session.get(Response, submission_uuid) is not None
 
 
-def _count_code_use(code_id: int) -> None:
-    """Counts one use of a code atomically, refusing if it has become unusable meanwhile."""
+def _count_code_use(code_id: int) -> int:
+    """Counts one use of a code atomically, refusing if it has become unusable meanwhile;
+    returns the code's uses including this one."""
     now = utcnow()
-    counted = db.session.execute(
+    uses = db.session.execute(
         update(AccessCode)
         .where(
             AccessCode.id == code_id,
@@ -136,12 +140,26 @@ def _count_code_use(code_id: int) -> None:
             or_(AccessCode.max_uses.is_(None), AccessCode.uses < AccessCode.max_uses),
         )
         .values(uses=AccessCode.uses + 1)
+        .returning(AccessCode.uses)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if counted != 1:
+    ).scalar()
+    if uses is None:
         code = db.session.get(AccessCode, code_id)
         raise AccessCodeError(
             (code and code.unusable_reason(now)) or "This code can no longer be used.")
+    return uses
+
+
+def class_code_cap(wave_id: int, code_id: int) -> int | None:
+    """A class code's submissions beyond which responses are held for review (P-41): its
+    school's expected pupils × 1.1, rounded up; None for other codes or with no roll set."""
+    expected = db.session.scalar(
+        select(WaveSchool.expected_pupils).join(AccessCode, (AccessCode.school_id ==
+                                                             WaveSchool.school_id)
+                                                & (AccessCode.wave_id == WaveSchool.wave_id))
+        .where(AccessCode.id == code_id, AccessCode.kind == CodeKind.CLASS,
+               WaveSchool.wave_id == wave_id))
+    return math.ceil(expected * 1.1) if expected else None
 
 
 def count_code_start(code_id: int) -> None:
@@ -173,10 +191,14 @@ def store_response(submission: Submission, *, max_text: int, today: date | None 
     text_keys = {rule.key for rule in rules if rule.is_text}
     if not answers:
         raise InvalidAnswersError("Please answer at least one question before sending.")
+    held = False
+    if submission.code_id is not None:
+        uses, cap = _count_code_use(submission.code_id), class_code_cap(wave.id, submission.code_id)
+        held = cap is not None and uses > cap
     db.session.execute(insert(Response), [{
         "submission_uuid": submission.submission_uuid, "wave_id": wave.id,
         "school_id": submission.school_id, "language": language,
-        "submitted_on": today or utcnow().date(), "completed": True,
+        "submitted_on": today or utcnow().date(), "completed": True, "held": held,
     }])
     db.session.execute(insert(Answer), [
         {"response_uuid": submission.submission_uuid, "question_key": key,
@@ -184,7 +206,8 @@ def store_response(submission: Submission, *, max_text: int, today: date | None 
          "text_value": value if key in text_keys else None}
         for key, value in answers.items()
     ])
-    if submission.code_id is not None:
-        _count_code_use(submission.code_id)
+    if held:
+        log.warning("held a response for review in wave %s: its class code is past its cap",
+                    wave.id)
     log.info("stored a response for wave %s", wave.id)
     return True

@@ -31,7 +31,8 @@ def slugify(name: str) -> str:
 
 
 def create_wave(name: str, version: QuestionnaireVersion, opens_at: datetime,
-                closes_at: datetime, open_link: bool = False) -> Wave:
+                closes_at: datetime, open_link: bool = False, text_retention_days: int = 730
+                ) -> Wave:
     """A draft wave; the audience is the questionnaire's."""
     name = name.strip()
     if not name:
@@ -46,7 +47,8 @@ def create_wave(name: str, version: QuestionnaireVersion, opens_at: datetime,
         suffix += 1
         slug = f"{slugify(name)[:55]}-{suffix}"
     wave = Wave(name=name, slug=slug, version=version, audience=audience, opens_at=opens_at,
-                closes_at=closes_at, open_link=open_link and audience is Audience.PUBLIC)
+                closes_at=closes_at, open_link=open_link and audience is Audience.PUBLIC,
+                text_retention_days=text_retention_days)
     db.session.add(wave)
     db.session.flush()
     return wave

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey_app.extensions import db
-from survey_app.models import Answer, AuditEvent, Response
+from survey_app.models import AccessCode, Answer, AuditEvent, Response, Wave, WaveSchool
+from survey_app.models.types import utcnow
 from tests.support import AWARE_PUPIL, STAFF_PASSWORD, Walker, csrf_token
 
 ALLOWED = {200, 302, 303, 400, 404, 405, 409, 413, 429}
@@ -192,3 +193,63 @@ def test_an_exhausted_connection_pool_gives_a_503_within_the_pool_timeout(app, w
             db.engine.dispose()
     assert response.status_code == 503 and "Retry-After" in response.headers
     assert waited < 5
+
+
+def test_a_class_code_past_its_cap_is_held_for_review_never_dropped(app, world):
+    with app.app_context():
+        link = db.session.scalar(sa.select(WaveSchool).where(WaveSchool.school_id == world.school_id))
+        link.expected_pupils = 3  # cap: ceil(3 × 1.1) = 4
+        db.session.commit()
+    for _ in range(5):
+        walker = Walker(app.test_client())
+        walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
+        assert walker.send().status_code == 303
+    with app.app_context():
+        held = db.session.scalars(sa.select(Response.held)).all()
+        wave = db.session.get(Wave, world.pupil_wave_id)
+        from survey_app.services import datasets, monitor
+
+        assert sorted(held) == [False] * 4 + [True]
+        assert len(datasets.load(wave).frame) == 4  # results leave the held one out
+        _, total = monitor.fieldwork(wave)
+    assert total.held == 1 and total.responses == 5
+
+
+def test_retention_deletes_old_free_text_and_old_codes_with_a_dry_run_first(app, world):
+    from datetime import timedelta
+
+    walker = Walker(app.test_client())
+    walker.answer_all(walker.start_pupil(world.class_code), {**AWARE_PUPIL, "comments": "mine"})
+    assert walker.send().status_code == 303
+    runner = app.test_cli_runner()
+    with app.app_context():
+        wave = db.session.get(Wave, world.pupil_wave_id)
+        wave.text_retention_days = 30
+        db.session.execute(sa.update(Response).values(
+            submitted_on=Response.submitted_on - timedelta(days=31)))
+        codes_before = db.session.scalar(sa.select(sa.func.count()).select_from(AccessCode))
+        db.session.commit()
+    dry = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert dry.exit_code == 0 and "Would delete 1 free-text answers" in dry.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(
+            Answer.text_value.is_not(None))) == 1
+    done = runner.invoke(args=["retention", "run"])
+    assert done.exit_code == 0 and "Deleted 1 free-text answers and 0 access codes" in done.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer).where(
+            Answer.text_value.is_not(None))) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == len(AWARE_PUPIL) - 1
+        wave = db.session.get(Wave, world.pupil_wave_id)
+        wave.closes_at = utcnow() - timedelta(days=31)
+        wave.opens_at = wave.closes_at - timedelta(days=10)
+        db.session.commit()
+        audited = db.session.scalars(sa.select(AuditEvent.detail).where(
+            AuditEvent.action == "retention_run")).all()
+    assert [a["dry_run"] for a in audited] == [True, False]
+    later = runner.invoke(args=["retention", "run"])
+    with app.app_context():
+        codes_after = db.session.scalar(sa.select(sa.func.count()).select_from(AccessCode))
+        others = db.session.scalar(sa.select(sa.func.count()).select_from(AccessCode).where(
+            AccessCode.wave_id != world.pupil_wave_id))
+    assert later.exit_code == 0 and 0 < others == codes_after < codes_before

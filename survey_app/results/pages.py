@@ -39,7 +39,7 @@ def sections(table: pd.DataFrame) -> list[dict]:
         panels = []
         for _, rows in by.groupby("indicator", sort=False):
             rows = rows.rename(columns={"group_label": "label"}).assign(
-                shown=lambda t: t[[*PERCENT_COLUMNS, "n_rounded"]].notna().all(axis=1))
+                shown=lambda t: t[["percent", "n_rounded"]].notna().all(axis=1))
             panels.append({"name": rows["name"].iloc[0], "rows": rows.to_dict("records"),
                            "figure": figure_json(charts.indicator_figure(rows,
                                                                          rows["name"].iloc[0]))})
@@ -51,11 +51,14 @@ def headlines(table: pd.DataFrame) -> list[dict]:
     """The overall rows, each with its plain sentence."""
     rows = table[table["breakdown"] == ""].to_dict("records")
     for row in rows:
+        interval = (f"95% CI {row['ci_low']:g}% to {row['ci_high']:g}%"
+                    if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
+                    else "no confidence interval: too few schools in the design")
         row["sentence"] = (
-            f"{row['name']}: {row['percent']:g}% (95% CI {row['ci_low']:g}% to "
-            f"{row['ci_high']:g}%), based on about {int(row['n_rounded']):,} respondents."
-            if pd.notna(row["percent"]) and pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
-            else f"{row['name']}: not shown ({row['symbol']}).")
+            f"{row['name']}: {row['percent']:g}% ({interval}), based on about "
+            f"{int(row['n_rounded']):,} respondents."
+            if pd.notna(row["percent"]) and pd.notna(row["n_rounded"])
+            else f"{row['name']}: not shown ({row['symbol'] or '[x]'}).")
     return rows
 
 

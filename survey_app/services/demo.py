@@ -103,7 +103,7 @@ def _set_up_pupil_wave(wave: Wave, schools: list[School], rng: random.Random) ->
     _margins(wave, {"year_group": years, "ethnic_group": ETHNIC_GROUP_SHARES})
 
 
-def _pupil_answers(rng: random.Random, ethnicity_options: list[tuple[str, str]]) -> dict[str, str]:
+def pupil_answers(rng: random.Random, ethnicity_options: list[tuple[str, str]]) -> dict[str, str]:
     """One plausible pupil: experiences differ by ethnic group and SEND, as the survey asks."""
     group = rng.choices(list(ETHNIC_GROUP_SHARES), weights=list(ETHNIC_GROUP_SHARES.values()))[0]
     ethnicity = rng.choice([code for code, g in ethnicity_options if g == group])
@@ -149,7 +149,7 @@ def add_pupil_responses(wave: Wave, count: int, rng: random.Random, max_text: in
             count_code_start(code.id)
         store_response(Submission(uuid.UUID(int=rng.getrandbits(128), version=4), wave.id,
                                   code.school_id, code.id, "en",
-                                  _pupil_answers(rng, ethnicity_options)), max_text=max_text)
+                                  pupil_answers(rng, ethnicity_options)), max_text=max_text)
         if i % 500 == 499:
             db.session.commit()
     return count

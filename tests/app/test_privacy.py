@@ -13,7 +13,7 @@ from survey_app.models import Answer, Response
 from tests.support import AWARE_PUPIL, Walker
 
 RESPONSE_COLUMNS = {"submission_uuid", "wave_id", "school_id", "language", "submitted_on",
-                    "completed"}
+                    "completed", "held"}
 ANSWER_COLUMNS = {"response_uuid", "question_key", "option_code", "text_value"}
 
 

@@ -39,6 +39,7 @@ def _sampled_wave(world) -> Wave:
     for number, link in enumerate(db.session.scalars(
             sa.select(WaveSchool).where(WaveSchool.wave_id == wave.id).order_by(WaveSchool.id))):
         link.selection_weight = [1.0, 2.5, 4.0, 1.5, 3.0][number % 5]
+        link.expected_pupils = 1000  # no class code goes past its cap
     demo.add_pupil_responses(wave, 1200, random.Random(11), max_text=1000)  # noqa: S311
     for variable, shares in {"ethnic_group": demo.ETHNIC_GROUP_SHARES,
                              "gender": {"boy": 0.5, "girl": 0.48, "another_way": 0.02}}.items():

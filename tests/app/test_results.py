@@ -36,6 +36,8 @@ def wave_id(app, world, staff):
     """The world's pupil wave with 500 synthetic responses and margins."""
     with app.app_context():
         wave = db.session.get(Wave, world.pupil_wave_id)
+        for link in wave.schools:
+            link.expected_pupils = 1000  # the rolls: no class code goes past its cap
         demo.add_pupil_responses(wave, 500, random.Random(7), max_text=1000)  # noqa: S311
         for variable, shares in {"ethnic_group": demo.ETHNIC_GROUP_SHARES,
                                  "gender": {"boy": 0.5, "girl": 0.48, "another_way": 0.02}}.items():

@@ -46,6 +46,9 @@ class Config:
     STAFF_IDLE_SECONDS = 30 * 60
     LOGIN_FAILURES_PER_IP = "20 per 10 minutes"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 10 minutes"
+    # Staff must set up and use an authenticator app (P-15). Off on a laptop so that the demo
+    # can be tried without one; always on in production.
+    STAFF_MFA_REQUIRED = os.environ.get("STAFF_MFA_REQUIRED", "") == "1"
     # Admin uploads (school lists, margins) may be larger than a questionnaire page.
     UPLOAD_MAX_BYTES = 2 * 1024 * 1024
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
@@ -70,6 +73,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "1"))  # nginx (deploy/)
+    STAFF_MFA_REQUIRED = True
 
     @classmethod
     def check(cls) -> None:

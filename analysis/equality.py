@@ -64,12 +64,14 @@ def equality_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], wei
             continue
         total = int(cells[(spec.key, "")][0][1])
         for by in breakdowns:
-            groups = frame[by].astype("string")
+            groups = frame[by].astype("string").astype("category")  # compare codes, not text
+            position = {str(g): i for i, g in enumerate(groups.cat.categories)}
+            codes = groups.cat.codes.to_numpy()
             family = []
             for group, n in cells.get((spec.key, by), []):
                 if total - int(n) < thresholds.breakdown:
                     continue
-                in_group = (groups == group).fillna(False).to_numpy()
+                in_group = codes == position.get(group, -2)
                 result = compare_rows(design, coded, "yes", in_group, ~in_group, level)
                 family.append({"indicator": spec.key, "name": spec.name, "breakdown": by,
                                "group": group, "estimate": result.estimate_a,

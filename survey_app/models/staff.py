@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, String
+from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.extensions import db
@@ -27,6 +27,11 @@ class StaffUser(UserMixin, db.Model):
     # Rotated on login and logout: a copied session cookie stops working (SECURITY P-16).
     session_nonce: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Second factor (P-15): a TOTP secret once enrolled, the last 30-second step accepted (so
+    # a code works once), and argon2 hashes of the unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    recovery_codes: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
     def get_id(self) -> str:
         """Flask-Login's session id: the nonce makes a copied cookie die at logout (P-16)."""

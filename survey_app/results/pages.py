@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from analysis import funnel
 from survey_app.exceptions import SurveyError
-from survey_app.models import Release, Wave
+from survey_app.models import Release, ReleaseState, Wave
 from survey_app.results import charts
 from survey_app.services import results, weighting
 
@@ -109,11 +109,31 @@ def funnel_panels(table: pd.DataFrame, area: str) -> list[dict]:
 
 
 def release_context(release: Release) -> dict:
-    tables = release.tables
+    """A release page's content. Published tables never change (refused in the ORM), so their
+    charts and sentences are built once per process and served from memory after that."""
+    if release.state is ReleaseState.DRAFT:
+        return {"release": release, **_release_parts(release.tables)}
+    return {"release": release, **_published_parts(release.id, release.checksum, release.tables)}
+
+
+def _release_parts(tables: dict) -> dict:
     table = pd.DataFrame(tables["indicators"])
-    return {"release": release, "headlines": headlines(table), "sections": sections(table),
+    return {"headlines": headlines(table), "sections": sections(table),
             "equality": equality_panels(pd.DataFrame(tables.get("equality", [])), table),
             "trends": trend_panels(pd.DataFrame(tables.get("trends", [])))}
+
+
+_PUBLISHED: dict[tuple[int, str], dict] = {}
+PUBLISHED_CACHE_SIZE = 32
+
+
+def _published_parts(release_id: int, checksum: str, tables: dict) -> dict:
+    key = (release_id, checksum)
+    if key not in _PUBLISHED:
+        if len(_PUBLISHED) >= PUBLISHED_CACHE_SIZE:
+            _PUBLISHED.pop(next(iter(_PUBLISHED)))
+        _PUBLISHED[key] = _release_parts(tables)
+    return _PUBLISHED[key]
 
 
 def _percentages(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -129,7 +149,7 @@ def wave_context(wave: Wave) -> dict:
         return context
     try:
         outcome = results.wave_results(wave, run)
-        trend = results.trends(wave)
+        trend = results.trends(wave, outcome)
     except SurveyError as error:
         return {**context, "problem": error.message}
     frame = outcome.frame

@@ -6,10 +6,11 @@ and the questionnaire version), then a pivot in pandas; no query per response.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, select
 
 from survey_app.extensions import db
 from survey_app.models import (
@@ -51,26 +52,40 @@ class Dataset:
             self.clustered) else {"strata": None, "cluster": None, "base_weight": None}
 
 
+def frame_of(statement: Select) -> pd.DataFrame:
+    """A query's rows as a DataFrame, straight from the driver's cursor: no Row object per
+    row, which costs more than the query itself on a large wave."""
+    result = db.session.connection().execute(statement)
+    return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
+
+
+def canonical_keys(keys) -> pd.Index:
+    """Response keys as the database's text (hex on SQLite) to canonical UUID text."""
+    return pd.Index([str(uuid.UUID(k)) for k in keys], name="uuid")
+
+
 def load(wave: Wave, include_text: bool = False) -> Dataset:
     """The wave's responses with a categorical column per single-choice question."""
     version = load_version(wave.version_id)
-    responses = pd.DataFrame(db.session.execute(
-        select(Response.submission_uuid, Response.school_id, Borough.name,
-               WaveSchool.selection_weight)
+    # Keys travel as the database's own text (cast, so no UUID object per answer row) and
+    # become canonical UUID text once per response at the end.
+    key = cast(Response.submission_uuid, String).label("key")
+    responses = frame_of(
+        select(key, Response.school_id.label(SCHOOL), Borough.name.label(_SCHOOL_BOROUGH),
+               WaveSchool.selection_weight.label(BASE_WEIGHT))
         .outerjoin(School, School.id == Response.school_id).outerjoin(Borough)
         .outerjoin(WaveSchool, (WaveSchool.wave_id == Response.wave_id)
                    & (WaveSchool.school_id == Response.school_id))
-        .where(Response.wave_id == wave.id, Response.held.is_(False))).all(),
-        columns=["uuid", SCHOOL, _SCHOOL_BOROUGH, BASE_WEIGHT])
-    answers = pd.DataFrame(db.session.execute(
-        select(Answer.response_uuid, Answer.question_key, Answer.option_code, Answer.text_value)
-        .join(Response).where(Response.wave_id == wave.id, Response.held.is_(False))).all(),
-        columns=["uuid", "key", "code", "text"])
-    responses["uuid"] = responses["uuid"].astype(str)
-    answers["uuid"] = answers["uuid"].astype(str)
+        .where(Response.wave_id == wave.id, Response.held.is_(False)))
+    answers = frame_of(
+        select(key.label("uuid"), Answer.question_key.label("key"),
+               Answer.option_code.label("code"), Answer.text_value.label("text"))
+        .join(Response).where(Response.wave_id == wave.id, Response.held.is_(False)))
+    responses = responses.rename(columns={"key": "uuid"})
     answers["value"] = answers["code"].fillna(answers["text"])
     wide = answers.pivot(index="uuid", columns="key", values="value")
     frame = responses.set_index("uuid").join(wide)
+    frame.index = canonical_keys(frame.index)
     dataset = Dataset(frame=frame, clustered=wave.audience is Audience.PUPIL)
     for question in version.questions:
         dataset.titles[question.key] = localised(question.wording, "en")

@@ -91,7 +91,7 @@ def create_draft(wave: Wave, actor: StaffUser | None, title: str = "", change_no
     if not outcome.weight_run.converged:
         raise SurveyError("The latest weighting did not converge, so it cannot be released: "
                           + outcome.weight_run.problem)
-    trend = results.trends(wave)
+    trend = results.trends(wave, outcome)
     tables = {"indicators": _records(outcome.labelled(published(outcome.table))),
               "equality": _records(outcome.labelled(published_equality(outcome.equality))),
               "trends": _records(published_trend(trend)) if not trend.empty else []}

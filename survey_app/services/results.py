@@ -123,18 +123,22 @@ def comparable_waves(wave: Wave) -> list[Wave]:
         .order_by(Wave.opens_at, Wave.id)))
 
 
-def trends(wave: Wave) -> pd.DataFrame:
+def trends(wave: Wave, current: WaveResults | None = None) -> pd.DataFrame:
     """Each indicator's overall figure in every weighted wave of its questionnaire up to this
-    one (the latest converged run of each), with the change since the wave before it."""
+    one (the latest converged run of each), with the change since the wave before it.
+    ``current``, this wave's results already computed, saves computing them again."""
     tables = []
     for other in comparable_waves(wave):
-        run = weighting.latest_run(other, converged=True)
-        if run is None:
-            continue
-        dataset = datasets.load(other)
-        frame, margins = weighting.weighted(dataset, run)
-        table = indicator_tables(frame, indicator_specs(other), "weight", margins=margins,
-                                 **dataset.design)
+        if current is not None and other.id == wave.id:
+            table = current.table[current.table["breakdown"] == ""]
+        else:
+            run = weighting.latest_run(other, converged=True)
+            if run is None:
+                continue
+            dataset = datasets.load(other)
+            frame, margins = weighting.weighted(dataset, run)
+            table = indicator_tables(frame, indicator_specs(other), "weight", margins=margins,
+                                     **dataset.design)
         tables.append(table.assign(wave_id=other.id, wave_name=other.name,
                                    fieldwork=other.opens_at.strftime("%B %Y")))
     if not tables:

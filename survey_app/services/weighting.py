@@ -15,7 +15,7 @@ import warnings
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import String, cast, insert, select
 
 from analysis import AnalysisInputError, rake
 from survey_app.exceptions import SurveyError
@@ -114,9 +114,11 @@ def latest_run(wave: Wave, converged: bool = False) -> WeightRun | None:
 
 def weights_of(weight_run: WeightRun) -> pd.Series:
     """The run's weights indexed by response UUID (as text), like a dataset's rows."""
-    rows = db.session.execute(select(ResponseWeight.response_uuid, ResponseWeight.weight)
-                              .where(ResponseWeight.weight_run_id == weight_run.id)).all()
-    return pd.Series({str(key): weight for key, weight in rows}, name="weight", dtype=float)
+    rows = datasets.frame_of(select(cast(ResponseWeight.response_uuid, String).label("key"),
+                                    ResponseWeight.weight)
+                             .where(ResponseWeight.weight_run_id == weight_run.id))
+    return pd.Series(rows["weight"].to_numpy(float), index=datasets.canonical_keys(rows["key"]),
+                     name="weight")
 
 
 def weighted(dataset: datasets.Dataset, weight_run: WeightRun

@@ -13,6 +13,7 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 import redis
 import requests
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from config import TestingConfig
 from survey_app import create_app
 from survey_app.extensions import db
-from survey_app.models import Answer, Response
+from survey_app.models import Answer, Response, StaffUser
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.helpers import answer_questions
 from tests.production import TcpRelay, production_stack
@@ -40,6 +41,7 @@ from tests.support import (
 
 pytestmark = pytest.mark.server
 
+ADMIN_TOTP = pyotp.random_base32()
 PUBLIC = {"age_band": "45_54", "borough": "E09000022", "parent_of_pupil": "yes",
           "heard_of_sso": "yes", "support_sso": "tend_to_support", "police_good_job": "good"}
 
@@ -53,6 +55,8 @@ def pg_app():
         db.create_all()
         world = build_world()
         make_staff("admin@example.org", "admin")
+        db.session.scalar(sa.select(StaffUser)).totp_secret = ADMIN_TOTP  # production needs MFA
+        db.session.commit()
         db.session.remove()
     app.world = world
     yield app
@@ -139,6 +143,9 @@ def test_staff_sign_in_works_over_https_through_nginx(pg_app, stack, page):
     page.goto(f"{stack.https}/staff/login")
     page.fill("input[name=email]", "admin@example.org")
     page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{stack.https}/staff/code")
+    page.fill("#code", pyotp.TOTP(ADMIN_TOTP).now())
     page.click("button[type=submit]")
     page.wait_for_url(f"{stack.https}/admin/")
     assert "This page has expired" not in page.content()

@@ -28,6 +28,11 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if IN_CI:
     settings.load_profile("ci")
 
+CHROMIUM = "/usr/bin/chromium"
+# Flags that keep Chromium quiet on a machine with no outside network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
 BACKEND = "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres") else "sqlite"
 
 
@@ -115,3 +120,15 @@ def staff(app):
         return client
 
     return client_for
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (a browser download cannot work here)."""
+    require(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

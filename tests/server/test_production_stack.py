@@ -8,7 +8,6 @@ and recovers, with nothing lost or doubled. Runs on PostgreSQL whatever the suit
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -23,7 +22,6 @@ from config import TestingConfig
 from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Answer, Response, StaffUser
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.helpers import answer_questions
 from tests.production import TcpRelay, production_stack
 from tests.servers import HttpClient
@@ -80,17 +78,6 @@ def stack(pg_app, relay, tmp_path_factory):
     through_relay = url.replace(f":{urlsplit(url).port}/", f":{relay.port}/")
     with production_stack(through_relay, tmp_path_factory.mktemp("nginx")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

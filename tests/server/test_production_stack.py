@@ -31,6 +31,7 @@ from tests.support import (
     Walker,
     build_world,
     create_pg_database,
+    csrf_token,
     drop_pg_database,
     make_staff,
     postgres_available,
@@ -163,6 +164,17 @@ def test_wrong_code_limit_holds_across_workers(stack):
     walker = Walker(_https_client(stack))
     statuses = [walker.enter_code(f"WRONG-{i}").status_code for i in range(12)]
     assert statuses == [400] * 10 + [429, 429]
+
+
+def test_login_failure_limit_holds_across_workers(stack):
+    redis.Redis.from_url(stack.redis).flushdb()
+    statuses = []
+    for attempt in range(7):
+        client = _https_client(stack)
+        token = csrf_token(client.get("/staff/login").get_data())
+        statuses.append(client.post("/staff/login", {"csrf_token": token, "password": f"no {attempt}",
+                                                     "email": "admin@example.org"}).status_code)
+    assert statuses == [401] * 5 + [429, 429]
 
 
 def test_a_database_outage_gives_quick_503s_and_the_app_recovers(pg_app, stack, relay):

@@ -190,3 +190,27 @@ def sign_in(client, email: str, password: str = STAFF_PASSWORD):
     html = client.get("/staff/login").get_data(as_text=True)
     return client.post("/staff/login", data={"csrf_token": csrf_token(html), "email": email,
                                              "password": password})
+
+
+TEST_MARGINS = {"gender": {"boy": 0.5, "girl": 0.48, "another_way": 0.02}}
+
+
+def populate_pupil_wave(wave, responses: int, seed: int, margins: tuple[str, ...] = (
+        "ethnic_group", "gender")) -> None:
+    """Synthetic pupils for a wave whose schools' rolls keep every class code under its cap,
+    and population margins to weight them to (call inside an app context; commits)."""
+    import random
+
+    from survey_app.extensions import db
+    from survey_app.models import PopulationMargin
+    from survey_app.services import demo
+
+    for link in wave.schools:
+        link.expected_pupils = 1000
+    demo.add_pupil_responses(wave, responses, random.Random(seed), max_text=1000)  # noqa: S311
+    shares = {"ethnic_group": demo.ETHNIC_GROUP_SHARES, **TEST_MARGINS}
+    for variable in margins:
+        for category, share in shares[variable].items():
+            db.session.add(PopulationMargin(wave=wave, variable=variable, category=category,
+                                            proportion=share, source_note="test margins"))
+    db.session.commit()

@@ -5,7 +5,6 @@ every figure behind the release to 1e-6, and the release must be those figures r
 
 from __future__ import annotations
 
-import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,10 +14,10 @@ import sqlalchemy as sa
 
 from analysis.disclosure import CONFIDENTIAL
 from survey_app.extensions import db
-from survey_app.models import Borough, CodeKind, PopulationMargin, School, Wave, WaveSchool
-from survey_app.services import demo, microdata, releases, results, weighting
+from survey_app.models import Borough, CodeKind, School, Wave, WaveSchool
+from survey_app.services import microdata, releases, results, weighting
 from survey_app.services.access_codes import create_codes
-from tests.support import require
+from tests.support import populate_pupil_wave, require
 
 SCRIPT = Path(__file__).parent / "r" / "release_reference.R"
 TOLERANCE = 1e-6
@@ -39,14 +38,7 @@ def _sampled_wave(world) -> Wave:
     for number, link in enumerate(db.session.scalars(
             sa.select(WaveSchool).where(WaveSchool.wave_id == wave.id).order_by(WaveSchool.id))):
         link.selection_weight = [1.0, 2.5, 4.0, 1.5, 3.0][number % 5]
-        link.expected_pupils = 1000  # no class code goes past its cap
-    demo.add_pupil_responses(wave, 1200, random.Random(11), max_text=1000)  # noqa: S311
-    for variable, shares in {"ethnic_group": demo.ETHNIC_GROUP_SHARES,
-                             "gender": {"boy": 0.5, "girl": 0.48, "another_way": 0.02}}.items():
-        for category, share in shares.items():
-            db.session.add(PopulationMargin(wave=wave, variable=variable, category=category,
-                                            proportion=share, source_note="test"))
-    db.session.commit()
+    populate_pupil_wave(wave, 1200, seed=11)
     return wave
 
 

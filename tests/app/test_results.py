@@ -28,23 +28,14 @@ from survey_app.models import (
 from survey_app.services import demo, releases, results, waves, weighting
 from survey_app.services.access_codes import create_codes
 from survey_app.services.exports import RELEASE_CSV_COLUMNS
-from tests.support import csrf_token
+from tests.support import csrf_token, populate_pupil_wave
 
 
 @pytest.fixture
 def wave_id(app, world, staff):
     """The world's pupil wave with 500 synthetic responses and margins."""
     with app.app_context():
-        wave = db.session.get(Wave, world.pupil_wave_id)
-        for link in wave.schools:
-            link.expected_pupils = 1000  # the rolls: no class code goes past its cap
-        demo.add_pupil_responses(wave, 500, random.Random(7), max_text=1000)  # noqa: S311
-        for variable, shares in {"ethnic_group": demo.ETHNIC_GROUP_SHARES,
-                                 "gender": {"boy": 0.5, "girl": 0.48, "another_way": 0.02}}.items():
-            for category, share in shares.items():
-                db.session.add(PopulationMargin(wave=wave, variable=variable, category=category,
-                                                proportion=share, source_note="test margins"))
-        db.session.commit()
+        populate_pupil_wave(db.session.get(Wave, world.pupil_wave_id), 500, seed=7)
         db.session.remove()
     return world.pupil_wave_id
 

@@ -4,15 +4,12 @@ draft; an admin publishes it; the public page shows it. axe-core on every result
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from survey_app.extensions import db
-from survey_app.models import PopulationMargin, Wave
-from survey_app.services import demo
+from survey_app.models import Wave
 from tests.browser.test_accessibility import Audit
-from tests.support import STAFF_PASSWORD, make_staff
+from tests.support import STAFF_PASSWORD, make_staff, populate_pupil_wave
 
 # Each bar chart's values, in the order of the rows of the table beside it; a hidden cell is
 # a zero-length bar whose label is its symbol.
@@ -35,14 +32,8 @@ def weighted_wave(app, world):
     with app.app_context():
         make_staff("analyst@example.org", "analyst")
         make_staff("admin@example.org", "admin")
-        wave = db.session.get(Wave, world.pupil_wave_id)
-        for link in wave.schools:
-            link.expected_pupils = 1000  # the rolls: no class code goes past its cap
-        demo.add_pupil_responses(wave, 600, random.Random(5), max_text=1000)  # noqa: S311
-        for category, share in demo.ETHNIC_GROUP_SHARES.items():
-            db.session.add(PopulationMargin(wave=wave, variable="ethnic_group", category=category,
-                                            proportion=share, source_note="test margins"))
-        db.session.commit()
+        populate_pupil_wave(db.session.get(Wave, world.pupil_wave_id), 600, seed=5,
+                            margins=("ethnic_group",))
         db.session.remove()
     return world.pupil_wave_id
 

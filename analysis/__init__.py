@@ -12,6 +12,7 @@ from analysis.compare import Comparison, compare_domains, compare_waves, each_ag
 from analysis.disclosure import Thresholds
 from analysis.errors import AnalysisInputError
 from analysis.estimates import estimate
+from analysis.margins import check_margins
 from analysis.publish import IndicatorSpec, release_table
 from analysis.raking import RakeResult, rake
 
@@ -21,6 +22,7 @@ __all__ = [
     "IndicatorSpec",
     "RakeResult",
     "Thresholds",
+    "check_margins",
     "compare_domains",
     "compare_waves",
     "each_against_rest",

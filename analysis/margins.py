@@ -68,6 +68,12 @@ def parse_margins(margins: pd.DataFrame, base_total: float) -> list[Margin]:
     return parsed
 
 
+def check_margins(margins: pd.DataFrame) -> None:
+    """Raises :class:`AnalysisInputError` unless ``margins`` is a table :func:`rake` accepts:
+    lets an upload be refused with the very rule the weighting will apply."""
+    parse_margins(margins, base_total=1.0)
+
+
 def _check_positive(variable: str, categories: list[str], values: np.ndarray, what: str) -> None:
     bad = np.isnan(values) | (values <= 0)
     if bad.any():

@@ -54,13 +54,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from survey_app import auth
+    from survey_app import questions, staff
     from survey_app.admin import bp as admin_bp
     from survey_app.respond import bp as respond_bp
     from survey_app.results import bp as results_bp
     from survey_app.results import public_bp as public_results_bp
 
-    auth.register(app)
+    staff.register(app)
+    questions.register(app)
     app.register_blueprint(respond_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(results_bp)

@@ -41,7 +41,7 @@ def enforce_policy():
         logout_user()
         session.clear()
         flash("You were signed out after 30 minutes without activity.")
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("staff.login", next=request.full_path))
     if current_user.role not in access:
         abort(403)
     return None

@@ -14,7 +14,7 @@ from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 
 log = logging.getLogger(__name__)
-STAFF_AREAS = frozenset({"admin", "results", "auth"})
+STAFF_AREAS = frozenset({"admin", "results", "staff"})
 
 FRIENDLY = {
     400: ("Something went wrong with that page", "Please go back and try again."),
@@ -39,7 +39,8 @@ def _staff_size_message() -> str:
 def _page(status: int, title: str | None = None, message: str | None = None):
     default_title, default_message = FRIENDLY.get(status, FRIENDLY[400])
     return render_template("error.html", title=title or default_title,
-                           message=message or default_message), status
+                           message=message or default_message,
+                           staff_page=request.blueprint in STAFF_AREAS), status
 
 
 def register(app: Flask) -> None:

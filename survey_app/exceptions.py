@@ -5,6 +5,7 @@
     ├── WaveNotAcceptingError    the wave is not open (not yet, or closed)
     ├── InvalidAnswersError      an answer outside its question's options, or a missing required one
     ├── InvalidTransitionError   a state change the lifecycle forbids (e.g. reopening a published wave)
+    ├── WaveNotReadyError        opening a wave that lacks schools, codes or dates it needs
     └── FrozenVersionError       editing a questionnaire version a wave already uses
 """
 
@@ -36,4 +37,8 @@ class InvalidTransitionError(SurveyError):
 
 
 class FrozenVersionError(SurveyError):
+    status_code = 409
+
+
+class WaveNotReadyError(SurveyError):
     status_code = 409

@@ -28,6 +28,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
-login_manager.login_view = "auth.login"
+login_manager.login_view = "staff.login"
 login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "strong"

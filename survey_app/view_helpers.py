@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from survey_app.extensions import db
 
@@ -16,3 +16,9 @@ def done(message: str, endpoint: str, **values):
     db.session.commit()
     flash(message)
     return redirect(url_for(endpoint, **values), 303)
+
+
+def redisplay(template: str, status: int = 400, **context):
+    """The form again, with what was wrong, after undoing anything the attempt changed."""
+    db.session.rollback()
+    return render_template(template, **context), status

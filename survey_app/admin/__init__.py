@@ -8,4 +8,4 @@ from survey_app.models import Role
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 declare("admin", frozenset({Role.ADMIN}))  # the role guard, once for every admin route
 
-from survey_app.admin import views  # noqa: E402,F401
+from survey_app.admin import audit_log, codes, questionnaires, schools, waves  # noqa: E402,F401

@@ -63,8 +63,11 @@ class Wave(db.Model):
         fields.setdefault("state", WaveState.DRAFT)  # the lifecycle needs it before the insert
         super().__init__(**fields)
 
+    def allows(self, target: WaveState) -> bool:
+        return target in _TRANSITIONS[self.state]
+
     def _move(self, target: WaveState) -> None:
-        if target not in _TRANSITIONS[self.state]:
+        if not self.allows(target):
             raise InvalidTransitionError(
                 f"Wave '{self.name}' is {self.state.value}; it cannot become {target.value}."
             )
@@ -89,7 +92,10 @@ class Wave(db.Model):
         moment = moment or utcnow()
         if self.accepting_at(moment):
             return None
-        if self.state in (WaveState.DRAFT,) or moment < self.opens_at:
+        if self.state is WaveState.DRAFT:
+            # Its dates are a plan: it opens when an admin opens it, which may not be that day.
+            return "This survey has not been opened yet. Please try again later."
+        if moment < self.opens_at:
             return f"This survey has not started yet. It opens on {self.opens_at:%d %B %Y}."
         return "This survey has now closed. Thank you for your interest."
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from survey_app.models import QuestionnaireVersion
+from survey_app.models import Question, QuestionnaireVersion
+from survey_app.models.questionnaire import localised
 from survey_app.services.responses import applicable_questions
 
 
@@ -31,3 +32,17 @@ def progress(version: QuestionnaireVersion, answers: Mapping[str, str], key: str
     pending = [q for q in version.questions
                if q.key not in keys and q.condition and q.condition["question"] not in answers]
     return keys.index(key) + 1, len(keys) + len(pending)
+
+
+def answers_to_check(version: QuestionnaireVersion, answers: Mapping[str, str], language: str
+                     ) -> list[tuple[Question, str | None]]:
+    """Each question routing asks with the answer as the respondent saw it (``None`` when
+    skipped): the "check your answers" page, which shows nothing routing left out."""
+    shown = []
+    for question in applicable_questions(version, answers):
+        given = answers.get(question.key)
+        if given is not None and question.options:
+            option = next((o for o in question.options if o.code == given), None)
+            given = localised(option.label, language) if option else None
+        shown.append((question, given))
+    return shown

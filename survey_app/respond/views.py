@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from survey_app import throttle
 from survey_app.exceptions import AccessCodeError
 from survey_app.extensions import db, limiter
+from survey_app.forms import ActionForm
 from survey_app.models import CodeKind, Wave
-from survey_app.models.questionnaire import localised
+from survey_app.questions.forms import question_form
 from survey_app.respond import bp
 from survey_app.respond.draft import (
     Draft,
@@ -25,10 +26,9 @@ from survey_app.respond.draft import (
     open_kiosk,
     save_draft,
 )
-from survey_app.respond.forms import CodeForm, EmptyForm, SubmitForm, question_form
-from survey_app.respond.navigation import following, preceding, progress, route
-from survey_app.services.access_codes import find_usable
-from survey_app.services.builtin import read_builtin
+from survey_app.respond.forms import CodeForm, SubmitForm
+from survey_app.respond.navigation import answers_to_check, following, preceding, progress, route
+from survey_app.services.access_codes import code_matches, find_usable
 from survey_app.services.responses import (
     Submission,
     count_code_start,
@@ -37,9 +37,7 @@ from survey_app.services.responses import (
     store_response,
 )
 
-ETHNICITY_HEADINGS: dict[str, str] = read_builtin("ethnicity")["headings"]
-LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "bn": "বাংলা", "ur": "اردو",
-                  "so": "Soomaali", "ar": "العربية", "tr": "Türkçe", "ro": "Română", "es": "Español"}
+SENT = "sent"  # "pupil" or "public" once this device has sent answers: the thank-you may show
 
 
 def _config(name: str):
@@ -60,6 +58,7 @@ def _draft_or_restart() -> Draft:
 
 
 def _begin(wave: Wave, school_id: int | None, code_id: int | None, on_kiosk: bool) -> None:
+    session.pop(SENT, None)
     save_draft(Draft(wave_id=wave.id, version_id=wave.version_id, school_id=school_id,
                      code_id=code_id, language=wave.version.languages[0], on_kiosk=on_kiosk))
 
@@ -67,8 +66,8 @@ def _begin(wave: Wave, school_id: int | None, code_id: int | None, on_kiosk: boo
 @bp.get("/")
 def start():
     current_draft()  # drops a draft left idle too long, so a stale one never resumes
-    return render_template("respond/start.html", form=CodeForm(), action=EmptyForm(),
-                           kiosk=current_kiosk())
+    return render_template("respond/start.html", form=CodeForm(), end_form=CodeForm(prefix="end"),
+                           action=ActionForm(), kiosk=current_kiosk())
 
 
 def _code_failure_rules() -> list[throttle.Rule]:
@@ -98,15 +97,15 @@ def enter_code():
             count_code_start(code.id)
             db.session.commit()
             return redirect(url_for(".privacy"), 303)
-    return render_template("respond/start.html", form=form, action=EmptyForm(),
-                           kiosk=current_kiosk()), 400
+    return render_template("respond/start.html", form=form, end_form=CodeForm(prefix="end"),
+                           action=ActionForm(), kiosk=current_kiosk()), 400
 
 
 @bp.post("/next")
 def next_pupil():
     """Starts a fresh draft for the next pupil on a kiosk device."""
     kiosk = current_kiosk()
-    if not EmptyForm().validate_on_submit() or kiosk is None:
+    if not ActionForm().validate_on_submit() or kiosk is None:
         return redirect(url_for(".start"), 303)
     wave = db.session.get(Wave, kiosk.wave_id)
     reason = wave.not_accepting_reason() if wave else "This survey is no longer available."
@@ -123,7 +122,7 @@ def next_pupil():
 @bp.post("/finish")
 def finish():
     """'Finished' or the idle timer: forget this person's answers, keep the class session."""
-    EmptyForm().validate_on_submit()
+    ActionForm().validate_on_submit()
     discard_draft()
     return redirect(url_for(".start"), 303)
 
@@ -132,7 +131,7 @@ def finish():
 def still_here():
     """The idle warning's "I'm still here": keeps the draft alive on the server too."""
     draft, _ = current_draft()
-    if EmptyForm().validate_on_submit() and draft is not None:
+    if ActionForm().validate_on_submit() and draft is not None:
         save_draft(draft)
         return "", 204
     return "", 409
@@ -140,9 +139,21 @@ def still_here():
 
 @bp.post("/kiosk/end")
 def end_kiosk():
-    if EmptyForm().validate_on_submit():
-        session.clear()
-    return redirect(url_for(".start"), 303)
+    """Only with the class code again: a pupil cannot end the class session for everyone."""
+    kiosk, form = current_kiosk(), CodeForm(prefix="end")
+    if kiosk is None:
+        return redirect(url_for(".start"), 303)
+    if form.validate_on_submit():
+        rules = _code_failure_rules()
+        throttle.refuse_if_exhausted(rules)
+        if code_matches(kiosk.code_id, form.code.data):
+            session.clear()
+            flash("The class session has ended. This device is ready for a new class code.")
+            return redirect(url_for(".start"), 303)
+        throttle.count_failure(rules)
+        form.code.errors = ["That is not this class's code. Type the code from your sheet."]
+    return render_template("respond/start.html", form=CodeForm(), end_form=form,
+                           action=ActionForm(), kiosk=kiosk), 400
 
 
 @bp.route("/public/<slug>", methods=["GET", "POST"])
@@ -151,7 +162,7 @@ def open_link(slug: str):
     if wave is None:
         abort(404)
     reason = wave.not_accepting_reason()
-    form = EmptyForm()
+    form = ActionForm()
     if reason is None and form.validate_on_submit():
         _begin(wave, None, None, on_kiosk=False)
         return redirect(url_for(".privacy"), 303)
@@ -161,7 +172,7 @@ def open_link(slug: str):
 @bp.route("/privacy", methods=["GET", "POST"])
 def privacy():
     draft = _draft_or_restart()
-    form = EmptyForm()
+    form = ActionForm()
     if form.validate_on_submit():
         draft.assented = True
         save_draft(draft)
@@ -192,11 +203,16 @@ def question(key: str):
         save_draft(draft)
         keys = route(version, draft.answers)
         after = following(keys, key)
+        if request.args.get("change"):
+            # Back to "check your answers", unless the change opened a follow-up question.
+            opened = after and after not in draft.answers and version.question(after).condition
+            return redirect(url_for(".question", key=after, change=1) if opened
+                            else url_for(".review"), 303)
         return redirect(url_for(".question", key=after) if after else url_for(".review"), 303)
     back = preceding(keys, key)
     number, total = progress(version, draft.answers, key)
     return render_template(
-        "respond/question.html", question=item, form=form, draft=draft, version=version,
+        "questions/page.html", question=item, form=form, draft=draft, version=version,
         number=number, total=total,
         back_url=url_for(".question", key=back) if back else url_for(".privacy"),
     ), (400 if form.errors else 200)
@@ -204,12 +220,15 @@ def question(key: str):
 
 @bp.get("/send")
 def review():
+    """Check your answers: each question asked, with a link to change it, then Send."""
     draft = _draft_or_restart()
+    if not draft.assented:
+        return redirect(url_for(".privacy"))
     version = load_version(draft.version_id)
     keys = route(version, draft.answers)
-    return render_template("respond/review.html", draft=draft, total=len(keys),
-                           answered=sum(k in draft.answers for k in keys), back_key=keys[-1],
-                           form=SubmitForm(submission_uuid=draft.submission_uuid))
+    return render_template("respond/review.html", draft=draft, version=version,
+                           answers=answers_to_check(version, draft.answers, draft.language),
+                           back_key=keys[-1], form=SubmitForm(submission_uuid=draft.submission_uuid))
 
 
 def _open_link_submission() -> bool:
@@ -231,6 +250,7 @@ def send():
     if draft is None or draft.submission_uuid != str(submission_uuid):
         # A second click arriving after the first was stored and the draft cleared.
         if response_exists(submission_uuid):
+            session.setdefault(SENT, "public")
             return redirect(url_for(".thanks"), 303)
         return redirect(url_for(".start"), 303)
     submission = Submission(submission_uuid, draft.wave_id, draft.school_id, draft.code_id,
@@ -243,12 +263,18 @@ def send():
         if not response_exists(submission_uuid):
             raise
     discard_draft()
+    session[SENT] = "pupil" if submission.school_id else "public"
     return redirect(url_for(".thanks"), 303)
 
 
 @bp.get("/thanks")
 def thanks():
-    return render_template("respond/thanks.html", kiosk=current_kiosk(), action=EmptyForm())
+    """Only straight after sending: browser Back after "next pupil" lands on the start page,
+    never on the previous pupil's thank-you page."""
+    if not session.get(SENT):
+        return redirect(url_for(".start"), 303)
+    return render_template("respond/thanks.html", kiosk=current_kiosk(), action=ActionForm(),
+                           for_pupils=session[SENT] == "pupil")
 
 
 @bp.get("/help")
@@ -261,7 +287,7 @@ def choose_language():
     draft = _draft_or_restart()
     version = load_version(draft.version_id)
     chosen = request.form.get("language", "")
-    if EmptyForm().validate_on_submit() and chosen in version.languages:
+    if ActionForm().validate_on_submit() and chosen in version.languages:
         draft.language = chosen
         save_draft(draft)
     back = request.form.get("back", "")
@@ -269,16 +295,12 @@ def choose_language():
     return redirect(url_for(".question", key=back) if back in keys else url_for(".privacy"), 303)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """For browsers that ask for the icon at the conventional address instead of the link."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.get("/healthz")
 def health():
     return {"status": "ok"}
-
-
-@bp.app_template_filter("localised")
-def localised_filter(texts: dict[str, str], language: str) -> str:
-    return localised(texts or {}, language)
-
-
-@bp.context_processor
-def respondent_globals() -> dict[str, object]:
-    return {"ethnicity_headings": ETHNICITY_HEADINGS, "language_names": LANGUAGE_NAMES}

@@ -19,8 +19,8 @@ from flask_login import current_user
 
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
+from survey_app.forms import ActionForm
 from survey_app.models import Release, Wave
-from survey_app.respond.forms import EmptyForm
 from survey_app.results import bp
 from survey_app.results.pages import release_context, wave_context
 from survey_app.services import audit, microdata, releases, waves, weighting
@@ -36,13 +36,13 @@ def home():
 @bp.get("/waves/<int:wave_id>")
 def wave(wave_id: int):
     item = get_or_404(Wave, wave_id)
-    return render_template("results/wave.html", **wave_context(item), action=EmptyForm())
+    return render_template("results/wave.html", **wave_context(item), action=ActionForm())
 
 
 @bp.post("/waves/<int:wave_id>/weigh")
 def weigh(wave_id: int):
     item = get_or_404(Wave, wave_id)
-    if not EmptyForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     run = weighting.run(item, current_user)
     audit.record(current_user, "weigh_wave", "wave", item.id, run=run.id, converged=run.converged)
@@ -53,7 +53,7 @@ def weigh(wave_id: int):
 @bp.post("/waves/<int:wave_id>/releases")
 def draft(wave_id: int):
     item = get_or_404(Wave, wave_id)
-    if not EmptyForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     release = releases.create_draft(item, current_user)
     audit.record(current_user, "prepare_release", "release", release.id, wave=item.id)
@@ -65,13 +65,13 @@ def draft(wave_id: int):
 def release(release_id: int):
     item = get_or_404(Release, release_id)
     return render_template("results/release.html", **release_context(item), public=False,
-                           action=EmptyForm())
+                           action=ActionForm())
 
 
 @bp.post("/releases/<int:release_id>/publish")
 def publish(release_id: int):
     item = get_or_404(Release, release_id)
-    if not EmptyForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     try:
         releases.publish(item, current_user)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from survey_app.extensions import db
@@ -34,3 +37,43 @@ def _append_only(session: Session, flush_context, instances) -> None:
         if isinstance(instance, AuditEvent) and (
                 instance in session.deleted or session.is_modified(instance)):
             raise PermissionError("the audit log is append-only")
+
+
+@dataclass
+class AuditPage:
+    """One page of the log, newest first, each event with its actor's email (or ``None``)."""
+
+    events: list[tuple[AuditEvent, str | None]]
+    page: int
+    pages: int
+    total: int
+
+
+def search(person: str | None = None, action: str | None = None, since: date | None = None,
+           until: date | None = None, page: int = 1, per_page: int = 50) -> AuditPage:
+    """Events filtered by the actor's email, action and days (inclusive, UTC), one page at a time."""
+    query = select(AuditEvent, StaffUser.email).outerjoin(
+        StaffUser, StaffUser.id == AuditEvent.actor_id)
+    if person:
+        query = query.where(StaffUser.email == person)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if since:
+        query = query.where(AuditEvent.occurred_at >= datetime.combine(since, time.min, UTC))
+    if until:
+        query = query.where(AuditEvent.occurred_at < datetime.combine(
+            until + timedelta(days=1), time.min, UTC))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(query.order_by(AuditEvent.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return AuditPage([(event, email) for event, email in rows], page, pages, total)
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def people() -> list[str]:
+    return list(db.session.scalars(select(StaffUser.email).order_by(StaffUser.email)))

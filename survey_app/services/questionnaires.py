@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
-from survey_app.models import Option, Question, QuestionnaireVersion
+from survey_app.models import Option, Question, Questionnaire, QuestionnaireVersion
 
 LANGUAGE_CODE_LENGTH = (2, 8)
 
@@ -73,3 +73,12 @@ def update_question(version: QuestionnaireVersion, key: str, language: str, word
         version.languages = [*version.languages, language]
     db.session.flush()
     return question
+
+
+def all_questionnaires() -> list[Questionnaire]:
+    return list(db.session.scalars(select(Questionnaire).order_by(Questionnaire.key)))
+
+
+def all_versions() -> list[QuestionnaireVersion]:
+    return list(db.session.scalars(select(QuestionnaireVersion).join(Questionnaire).order_by(
+        Questionnaire.key, QuestionnaireVersion.number)))

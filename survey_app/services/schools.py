@@ -58,3 +58,7 @@ def _row_problems(row: dict[str, str], boroughs: dict[str, Borough]) -> list[str
     if any(formula_like(value) for value in row.values()):
         problems.append("a cell starts like a spreadsheet formula (=, +, -, @).")
     return problems
+
+
+def all_schools() -> list[School]:
+    return list(db.session.scalars(select(School).order_by(School.name)))

@@ -1,20 +1,20 @@
-"""Waves: creation, taking part schools, lifecycle, codes and population margins."""
+"""Waves: creation, the schools taking part, lifecycle and the readiness check before opening."""
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from analysis.errors import AnalysisInputError
-from analysis.margins import parse_margins
-from survey_app.exceptions import SurveyError
+from survey_app.exceptions import SurveyError, WaveNotReadyError
 from survey_app.extensions import db
 from survey_app.models import (
+    AccessCode,
     Audience,
+    CodeKind,
     PopulationMargin,
     QuestionnaireVersion,
     School,
@@ -114,68 +114,75 @@ def close_past_waves(now: datetime | None = None) -> list[Wave]:
     return due
 
 
-def _variable_categories(wave: Wave) -> dict[str, set[str]]:
-    """What a margin may weight: each single-choice question's answer codes (missing codes
-    excluded) and ``ethnic_group``, derived from the ethnicity options' groups."""
-    allowed: dict[str, set[str]] = {}
-    for question in wave.version.questions:
-        codes = {o.code for o in question.options if not o.is_missing}
-        if codes:
-            allowed[question.key] = codes
-        groups = {o.group for o in question.options if o.group}
-        if question.key == "ethnicity" and groups:
-            allowed["ethnic_group"] = groups
-    return allowed
-
-
-def replace_margins(wave: Wave, data: bytes, source_note: str) -> int:
-    """Replaces the wave's margins with ``variable,category,proportion[,count]``.
-
-    Every problem names its row; sums and positivity are checked by the analysis library
-    that will use them, so the app and the weighting can never disagree on what is valid.
-    """
-    rows = read_csv(data, {"variable", "category", "proportion"}, {"count"})
-    allowed = _variable_categories(wave)
-    problems = []
-    for number, row in enumerate(rows, start=2):
-        variable, category = row["variable"], row["category"]
-        if variable not in allowed:
-            problems.append(f"Row {number}: '{variable}' is not a question of this wave's "
-                            f"questionnaire (use one of: {', '.join(sorted(allowed))}).")
-        elif category not in allowed[variable]:
-            problems.append(f"Row {number}: '{category}' is not an answer code of '{variable}'.")
-        for column in ("proportion", "count"):
-            value = row.get(column, "")
-            if column == "count" and value == "":
-                continue
-            try:
-                number_value = float(value)
-            except ValueError:
-                problems.append(f"Row {number}: {column} '{value}' is not a number.")
-                continue
-            if not number_value > 0 or (column == "proportion" and number_value > 1):
-                problems.append(f"Row {number}: {column} must be above 0"
-                                + (" and at most 1." if column == "proportion" else "."))
-    if problems:
-        raise UploadError("The margins were not saved: fix these rows and upload again.", problems)
-    table = pd.DataFrame(rows)
-    if "count" in table:
-        table["count"] = pd.to_numeric(table["count"].replace("", None))
-    try:
-        parse_margins(table, base_total=1.0)
-    except AnalysisInputError as error:
-        raise UploadError(f"The margins were not saved: {error}.") from None
-    for old in db.session.scalars(select(PopulationMargin).where(PopulationMargin.wave_id == wave.id)):
-        db.session.delete(old)
-    db.session.flush()
-    for row in rows:
-        db.session.add(PopulationMargin(
-            wave=wave, variable=row["variable"], category=row["category"],
-            proportion=float(row["proportion"]),
-            count=float(row["count"]) if row.get("count") else None, source_note=source_note))
-    db.session.flush()
-    return len(rows)
-
-
 def all_waves() -> list[Wave]:
     return list(db.session.scalars(select(Wave).order_by(Wave.opens_at.desc())))
+
+
+def schools_of(wave: Wave) -> list[WaveSchool]:
+    return list(db.session.scalars(select(WaveSchool).join(School).where(
+        WaveSchool.wave_id == wave.id).order_by(School.name)))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the readiness check shown before a wave opens."""
+
+    label: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+
+def readiness(wave: Wave) -> list[Check]:
+    """What a wave needs before respondents can use it. Margins are not required to open
+    (they may come later, from the census) but results cannot be weighted without them."""
+    checks = [Check("Questionnaire", True,
+                    f"{wave.version.questionnaire.title}, version {wave.version.number}. Opening "
+                    "freezes it: its wording cannot change afterwards."),
+              Check("Dates", wave.closes_at > utcnow(),
+                    f"Open from {wave.opens_at:%d %B %Y} until {wave.closes_at:%d %B %Y}."
+                    if wave.closes_at > utcnow() else "The closing date has passed.")]
+    working = (AccessCode.wave_id == wave.id, AccessCode.revoked_at.is_(None))
+    if wave.audience is Audience.PUPIL:
+        links = schools_of(wave)
+        expected = sum(link.expected_pupils for link in links)
+        with_codes = set(db.session.scalars(select(AccessCode.school_id).where(
+            *working, AccessCode.kind == CodeKind.CLASS)))
+        without = [link.school.name for link in links if link.school_id not in with_codes]
+        checks += [
+            Check("Schools", bool(links), f"{len(links)} schools taking part." if links else
+                  "No schools yet: upload the schools and their expected pupils."),
+            Check("Expected pupils", expected > 0, f"{expected:,} pupils expected."),
+            Check("Class codes", bool(with_codes), f"{len(with_codes)} of {len(links)} schools have "
+                  "class codes." if with_codes else "No class codes yet."),
+        ]
+        if with_codes and without:
+            checks.append(Check("Schools without codes", False, "Their pupils cannot take part "
+                                "until you make their codes: " + ", ".join(without[:10])
+                                + ("…" if len(without) > 10 else "."), required=False))
+    else:
+        invitations = db.session.scalar(select(func.count(AccessCode.id)).where(*working)) or 0
+        checks.append(Check("Invitation codes or open link", invitations > 0 or wave.open_link,
+                            f"{invitations:,} invitation codes"
+                            + (" and an open link." if wave.open_link else ".")))
+    margins = db.session.scalar(select(func.count(PopulationMargin.variable.distinct())).where(
+        PopulationMargin.wave_id == wave.id)) or 0
+    checks.append(Check("Population margins", margins > 0,
+                        f"Margins for {margins} variables." if margins else
+                        "None yet: results cannot be weighted until they are uploaded.",
+                        required=False))
+    return checks
+
+
+def move(wave: Wave, target: WaveState) -> None:
+    """Opens or closes a wave; opening (or re-opening) needs every required check to pass."""
+    if target is not WaveState.OPEN:
+        wave.close()
+        return
+    if wave.allows(target):  # otherwise the lifecycle refuses it below, with its own message
+        missing = [check.label.lower() for check in readiness(wave)
+                   if check.required and not check.ok]
+        if missing:
+            raise WaveNotReadyError(f"Wave '{wave.name}' is not ready to open: check the "
+                                    f"{', '.join(missing)}.")
+    wave.open()

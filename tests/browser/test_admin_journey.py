@@ -58,7 +58,9 @@ def test_admin_runs_a_wave_in_the_browser(app, world, server, browser, tmp_path)
     page.fill("#source_note", "Illustrative, for the test")
     page.click("button:text('Upload margins')")
     assert "2 population margins saved" in page.content()
-    page.click("button:text('Open the wave')")
+    page.click("a:text('Open the wave')")
+    assert "Readiness check" in page.content()
+    page.click("button:text('Yes, open the wave')")
     assert "is now open" in page.content()
 
     with app.app_context():
@@ -83,7 +85,8 @@ def test_admin_runs_a_wave_in_the_browser(app, world, server, browser, tmp_path)
     row = page.locator("tr", has_text="Lambeth Vale School").inner_text()
     assert re.search(r"\b1\s+850\b", row) and "100.0%" in row
     page.goto(f"{server}/admin/waves/{wave_id}")
-    page.click("button:text('Close the wave')")
+    page.click("a:text('Close the wave')")
+    page.click("button:text('Yes, close the wave')")
     assert "is now closed" in page.content()
     page.click("nav >> text=Audit log")
     for action in ("create_wave", "open_wave", "close_wave", "upload_margins"):

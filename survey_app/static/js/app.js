@@ -11,6 +11,28 @@
     });
   });
 
+  // The fieldwork monitor updates itself only while its user asks it to (WCAG 2.2.1).
+  var autoUpdate = document.querySelector("[data-auto-update]");
+  if (autoUpdate) {
+    var key = "auto-update:" + location.pathname;
+    autoUpdate.checked = sessionStorage.getItem(key) === "on";
+    var timer = null;
+    var schedule = function () {
+      clearTimeout(timer);
+      if (autoUpdate.checked) { timer = setTimeout(function () { location.reload(); }, 60000); }
+    };
+    autoUpdate.addEventListener("change", function () {
+      sessionStorage.setItem(key, autoUpdate.checked ? "on" : "off");
+      schedule();
+    });
+    autoUpdate.closest("[hidden]") && autoUpdate.closest("[hidden]").removeAttribute("hidden");
+    schedule();
+  }
+
+  // An error summary takes focus, so screen readers and keyboards start from it.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+
   // Idle timeout on shared devices: warn a minute before, then clear this person's answers.
   var idle = parseInt(document.body.dataset.idleSeconds || "0", 10);
   if (!idle) { return; }

@@ -1,5 +1,4 @@
-"""Staff sign-in (password, then a second factor), and sign-out; the access policy itself is
-in ``survey_app.access``.
+"""Staff sign-in (password, then a second factor), and sign-out.
 
 After a right password the session holds only "this account is part-way in" for a few
 minutes; the account is signed in once its TOTP or recovery code is checked, or, when the
@@ -13,8 +12,6 @@ import time
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
-    Flask,
     current_app,
     redirect,
     render_template,
@@ -24,32 +21,17 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import TooManyRequests
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length
 
 from survey_app import throttle
-from survey_app.access import PUBLIC, declare, enforce_policy
-from survey_app.extensions import db, login_manager
+from survey_app.extensions import db
+from survey_app.forms import ActionForm
 from survey_app.models import Role, StaffUser
 from survey_app.services import audit, mfa, staff
+from survey_app.staff import bp
+from survey_app.staff.forms import CodeForm, LoginForm
 
-bp = Blueprint("auth", __name__, url_prefix="/staff")
-declare("auth.login", PUBLIC)
-declare("auth.logout", PUBLIC)
-declare("auth.second_factor", PUBLIC)  # checks the part-way session itself
-declare("auth.enrol_second_factor", PUBLIC)
 PENDING_SECONDS = 5 * 60
-
-
-class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=1000)])
-
-
-class CodeForm(FlaskForm):
-    code = StringField("Code", validators=[InputRequired(), Length(max=20)])
 
 
 def _typed_email() -> str:
@@ -87,9 +69,9 @@ def login():
         session.clear()
         session.update(pending_user=user.id, pending_since=time.time(), pending_next=_safe_next())
         if user.totp_secret:
-            return redirect(url_for("auth.second_factor"), 303)
+            return redirect(url_for("staff.second_factor"), 303)
         if current_app.config["STAFF_MFA_REQUIRED"]:
-            return redirect(url_for("auth.enrol_second_factor"), 303)
+            return redirect(url_for("staff.enrol_second_factor"), 303)
         return _signed_in(user)
     return render_template("staff/login.html", form=form)
 
@@ -140,7 +122,7 @@ def _refused_code(user: StaffUser, form: CodeForm, template: str, **context):
 def second_factor():
     user = _pending_user()
     if user is None or not user.totp_secret:
-        return redirect(url_for("auth.login"), 303)
+        return redirect(url_for("staff.login"), 303)
     form = CodeForm()
     if form.validate_on_submit():
         throttle.refuse_if_exhausted(_login_failure_rules(user.email))
@@ -154,7 +136,7 @@ def second_factor():
 def enrol_second_factor():
     user = _pending_user()
     if user is None or user.totp_secret:
-        return redirect(url_for("auth.login"), 303)
+        return redirect(url_for("staff.login"), 303)
     secret = session.setdefault("pending_secret", mfa.new_secret())
     context = {"qr": mfa.qr_data_uri(user, secret), "secret": secret}
     form = CodeForm()
@@ -171,17 +153,10 @@ def enrol_second_factor():
 
 @bp.post("/logout")
 def logout():
-    if FlaskForm().validate_on_submit() and current_user.is_authenticated:
+    if ActionForm().validate_on_submit() and current_user.is_authenticated:
         staff.rotate_session(current_user)  # the old cookie stops working anywhere
         audit.record(current_user, "logout", "staff_user", current_user.id)
         db.session.commit()
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"), 303)
-
-
-def register(app: Flask) -> None:
-    login_manager.init_app(app)
-    login_manager.user_loader(staff.load_user)
-    app.register_blueprint(bp)
-    app.before_request(enforce_policy)
+    return redirect(url_for("staff.login"), 303)

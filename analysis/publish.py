@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,18 @@ class IndicatorSpec:
     numerator: tuple[str, ...]
     base_filter: Mapping[str, Sequence[str]] = field(default_factory=dict)
     excluded: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Accept any sequences (JSON lists, database rows) and keep immutable copies.
+        object.__setattr__(self, "numerator", tuple(self.numerator))
+        object.__setattr__(self, "excluded", tuple(self.excluded))
+        object.__setattr__(self, "base_filter", {key: tuple(codes) for key, codes
+                                                 in dict(self.base_filter).items()})
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The definition's vocabulary, shared by indicators.json and the app's model."""
+        return tuple(f.name for f in fields(cls))
 
 
 def indicator_outcome(frame: pd.DataFrame, spec: IndicatorSpec) -> pd.Series:

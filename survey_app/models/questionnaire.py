@@ -146,16 +146,15 @@ class Indicator(db.Model):
     questionnaire_key: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(Text)
-    question_key: Mapped[str] = mapped_column(String(40))
-    numerator_codes: Mapped[list[str]] = mapped_column(JSON)
+    # The definition's fields carry IndicatorSpec's names (one vocabulary with the analysis
+    # library and indicators.json); the columns keep their original names.
+    question: Mapped[str] = mapped_column("question_key", String(40))
+    numerator: Mapped[list[str]] = mapped_column("numerator_codes", JSON)
     # Rows in the base must match every entry: {question_key: [codes]}.
     base_filter: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     # Codes of the indicator's own question left out of the base (e.g. "prefer not to say").
-    excluded_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    excluded: Mapped[list[str]] = mapped_column("excluded_codes", JSON, default=list)
 
     def spec(self) -> IndicatorSpec:
         """The definition in the analysis library's terms."""
-        return IndicatorSpec(key=self.key, name=self.name, question=self.question_key,
-                             numerator=tuple(self.numerator_codes),
-                             base_filter=dict(self.base_filter),
-                             excluded=tuple(self.excluded_codes))
+        return IndicatorSpec(**{name: getattr(self, name) for name in IndicatorSpec.field_names()})

@@ -124,6 +124,7 @@ def finish():
     """'Finished' or the idle timer: forget this person's answers, keep the class session."""
     ActionForm().validate_on_submit()
     discard_draft()
+    session.pop(SENT, None)
     return redirect(url_for(".start"), 303)
 
 

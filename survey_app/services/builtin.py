@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from analysis import IndicatorSpec
 from survey_app.extensions import db
 from survey_app.models import (
     Audience,
@@ -84,9 +85,8 @@ def load_indicators() -> int:
     """Adds the built-in indicator definitions that are missing; returns how many were added."""
     known = {(i.questionnaire_key, i.key) for i in db.session.scalars(select(Indicator))}
     added = [
-        Indicator(questionnaire_key=d["questionnaire"], key=d["key"], name=d["name"],
-                  question_key=d["question"], numerator_codes=d["numerator"],
-                  base_filter=d["base_filter"], excluded_codes=d["excluded"])
+        Indicator(questionnaire_key=d["questionnaire"],
+                  **{name: d[name] for name in IndicatorSpec.field_names()})
         for d in read_builtin("indicators") if (d["questionnaire"], d["key"]) not in known
     ]
     db.session.add_all(added)

@@ -34,8 +34,10 @@ def read_csv(data: bytes, required: set[str], optional: set[str] = frozenset(),
     headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = required - set(headers)
     if missing:
+        found = ", ".join(h for h in headers if h) or "none"
         raise UploadError(f"The file needs the columns {', '.join(sorted(required))}; "
-                          f"missing: {', '.join(sorted(missing))}.")
+                          f"missing: {', '.join(sorted(missing))}. Its first row has: {found}. "
+                          "Check the first row holds the column names.")
     unknown = set(headers) - required - set(optional)
     if unknown:
         raise UploadError(f"The file has columns this upload does not use: "

@@ -218,3 +218,69 @@ def test_respondent_can_switch_language_at_any_point(app, client, world):
     assert "Girl" in page  # options without a translation fall back to English
     walker.post("/language", {"language": "xx", "back": "gender"}, token_from="/q/gender")
     assert '<html lang="cy">' in client.get("/q/gender").get_data(as_text=True)  # unknown: ignored
+
+
+def test_ending_a_class_session_needs_the_class_code(app, client, world):
+    walker = Walker(client)
+    assert walker.enter_code(world.class_code).status_code == 303
+    token = walker.token("/")
+    refused = client.post("/kiosk/end", data={"end-csrf_token": token, "end-code": ""})
+    assert refused.status_code == 400 and "Start the survey" in refused.get_data(as_text=True)
+    wrong = client.post("/kiosk/end", data={"end-csrf_token": token,
+                                            "end-code": world.other_class_code})
+    assert wrong.status_code == 400 and "not this class" in wrong.get_data(as_text=True)
+    assert "Start the survey" in client.get("/").get_data(as_text=True)  # still a kiosk
+    ended = client.post("/kiosk/end", data={"end-csrf_token": token,
+                                            "end-code": world.class_code.lower()})
+    assert ended.status_code == 303
+    assert "Enter your code" in client.get("/").get_data(as_text=True)
+
+
+def test_back_after_next_pupil_reaches_the_start_not_the_last_thank_you(app, client, world):
+    walker = Walker(client)
+    walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
+    walker.send()
+    assert client.get("/thanks").status_code == 200
+    walker.post("/finish", token_from="/thanks")
+    back = client.get("/thanks")
+    assert back.status_code == 303 and back.headers["Location"] == "/"
+
+
+def test_check_your_answers_lists_what_routing_asked_and_changes_return_there(app, client, world):
+    walker = Walker(client)
+    answers = {**AWARE_PUPIL, "aware_sso": "no"}
+    asked = walker.answer_all(walker.start_pupil(world.class_code), answers)
+    html = client.get("/send").get_data(as_text=True)
+    assert "Check your answers" in html
+    assert html.count("change=1") == len(asked)
+    assert "/q/felt_safety?change=1" not in html  # routing skipped it
+    assert "Black Caribbean" in html or "Caribbean" in html
+    # Saying yes to "aware" opens follow-ups: the change leads to them, then back to the check.
+    response = walker.post("/q/aware_sso?change=1", {"answer": "yes"}, token_from="/q/aware_sso")
+    assert response.headers["Location"].startswith("/q/know_sso")
+    assert "change=1" in response.headers["Location"]
+    # Changing an answer that opens nothing goes straight back.
+    response = walker.post("/q/gender?change=1", {"answer": "boy"}, token_from="/q/gender")
+    assert response.headers["Location"] == "/send"
+
+
+def test_wrong_codes_say_what_is_wrong_with_them(client, world):
+    html = Walker(client).enter_code("12345-67890").get_data(as_text=True)
+    assert "never use 0, 1, I, O" in html
+    short = Walker(client).enter_code("ABCD").get_data(as_text=True)
+    assert "that had 4" in short
+
+
+def test_the_public_thank_you_page_speaks_to_adults(app, client, world):
+    walker = Walker(client)
+    assert walker.enter_code(world.invitation_codes[0]).status_code == 303
+    walker.answer_all(walker.post("/privacy").headers["Location"], {
+        "age_band": "25_34", "borough": "E09000001", "parent_of_pupil": "no",
+        "heard_of_sso": "yes", "support_sso": "tend_to_support", "police_good_job": "good"})
+    walker.send()
+    html = client.get("/thanks").get_data(as_text=True)
+    assert "Thank you" in html and "talk to a teacher" not in html and "Samaritans" in html
+    pupil = Walker(app.test_client())
+    pupil.answer_all(pupil.start_pupil(world.class_code), AWARE_PUPIL)
+    pupil.send()
+    assert "talk to a teacher" in pupil.client.get("/thanks").get_data(as_text=True)

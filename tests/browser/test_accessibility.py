@@ -66,3 +66,67 @@ def test_respondent_pages_have_no_serious_accessibility_problems(world, server, 
     context.close()
     assert len(audit.problems) >= 25
     assert {label: found for label, found in audit.problems.items() if found} == {}
+
+
+LONG_NAME = "Autumn" + "x" * 140  # one unbroken word, as a careless paste would give
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_staff_pages_have_no_serious_accessibility_problems(app, world, server, browser, width):
+    """Every admin page a new admin meets, their error states, and the sign-in page; and no
+    heading touching the header bar (the container once cancelled main's top padding)."""
+    import sqlalchemy as sa
+
+    from survey_app.extensions import db
+    from survey_app.models import Wave
+    from survey_app.models.types import utcnow
+    from survey_app.services.waves import create_wave
+    from tests.support import STAFF_PASSWORD, make_staff
+
+    with app.app_context():
+        make_staff(f"axe{width}@example.org", "admin")
+        pupil = db.session.get(Wave, world.pupil_wave_id)
+        long_wave = db.session.scalar(sa.select(Wave).where(Wave.name == LONG_NAME)) or create_wave(
+            LONG_NAME, pupil.version, utcnow(), utcnow().replace(year=2099))
+        db.session.commit()
+        long_id, version_id = long_wave.id, pupil.version_id
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    audit = Audit(page, width)
+    gaps: dict[str, float] = {}
+
+    def visit(path: str, label: str | None = None) -> None:
+        page.goto(server + path)
+        look(label or path)
+
+    def look(label: str) -> None:
+        audit(label)
+        gaps[label] = page.evaluate(
+            "document.querySelector('h1').getBoundingClientRect().top"
+            " - document.querySelector('header').getBoundingClientRect().bottom")
+
+    visit("/staff/login")
+    page.fill("#email", f"axe{width}@example.org")
+    page.fill("#password", STAFF_PASSWORD)
+    page.click("button:text('Sign in')")
+    for path in ("/admin/", "/admin/schools", "/admin/waves/new", f"/admin/waves/{world.pupil_wave_id}",
+                 f"/admin/waves/{long_id}", f"/admin/waves/{long_id}/open",
+                 f"/admin/waves/{world.pupil_wave_id}/close",
+                 f"/admin/waves/{world.pupil_wave_id}/monitor",
+                 f"/admin/waves/{world.pupil_wave_id}/schools/{world.school_id}/sheet",
+                 "/admin/questionnaires", f"/admin/versions/{version_id}",
+                 f"/admin/versions/{version_id}/questions/felt_safety",
+                 f"/admin/versions/{version_id}/preview/ethnicity", "/admin/audit",
+                 "/admin/no-such-page"):
+        visit(path)
+    page.goto(f"{server}/admin/waves/new")
+    page.click("button:text('Create the wave')")
+    look("create a wave with errors")
+    assert page.evaluate("document.activeElement.dataset.errorSummary") == ""  # focus moved there
+    page.goto(f"{server}/admin/waves/{world.pupil_wave_id}")
+    page.click("button:text('Upload margins')")
+    look("margins upload without a file")
+    context.close()
+    assert len(audit.problems) >= 18
+    assert {label: found for label, found in audit.problems.items() if found} == {}
+    assert {label: gap for label, gap in gaps.items() if gap < 16} == {}

@@ -5,7 +5,7 @@ FLASK   := FLASK_APP=wsgi $(VENV)/bin/flask
 STAMP   := $(VENV)/.installed
 DEMO_RESPONSES ?= 600
 
-.PHONY: run test install lint bench bench-weighting clean
+.PHONY: run test install format bench bench-weighting clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,11 +24,12 @@ run: install
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
-lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 bench: install
 	$(PYTHON) benchmarks/bench_submit.py

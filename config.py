@@ -15,9 +15,7 @@ INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'surveys.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'surveys.sqlite3'}")
     # Bound parameters hold answers and response ids: never in a log line or error (P-31).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     # On PostgreSQL: how long a request waits for a pooled connection, or to connect, before
@@ -85,8 +83,10 @@ class ProductionConfig(Config):
         if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
             raise RuntimeError("ProductionConfig needs DATABASE_URL pointing at PostgreSQL")
         if not os.environ.get("RATELIMIT_STORAGE_URI", "").startswith(("redis://", "rediss://")):
-            raise RuntimeError("ProductionConfig needs RATELIMIT_STORAGE_URI pointing at Redis: "
-                               "limits kept in each worker's memory are several times looser")
+            raise RuntimeError(
+                "ProductionConfig needs RATELIMIT_STORAGE_URI pointing at Redis: "
+                "limits kept in each worker's memory are several times looser"
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -61,16 +61,30 @@ def weigh(args: argparse.Namespace) -> int:
     frame = read_data(args.data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # reported below, once, in words
-        result = rake(frame, read_margins(args.margins), base_weight=args.base_weight,
-                      max_iter=args.max_iter, tol=args.tol, bounds=args.bounds)
+        result = rake(
+            frame,
+            read_margins(args.margins),
+            base_weight=args.base_weight,
+            max_iter=args.max_iter,
+            tol=args.tol,
+            bounds=args.bounds,
+        )
     frame.assign(weight=result.weights.map(lambda w: f"{w:.17g}")).to_csv(args.out, index=False)
     if args.report:
-        report = {"converged": result.converged, "iterations": result.iterations,
-                  "max_error": result.max_error, "problem": result.problem(),
-                  "worst_margin": {"variable": result.worst[0], "category": result.worst[1]},
-                  "diagnostics": result.diagnostics,
-                  "settings": {"max_iter": args.max_iter, "tol": args.tol,
-                               "bounds": args.bounds, "base_weight": args.base_weight}}
+        report = {
+            "converged": result.converged,
+            "iterations": result.iterations,
+            "max_error": result.max_error,
+            "problem": result.problem(),
+            "worst_margin": {"variable": result.worst[0], "category": result.worst[1]},
+            "diagnostics": result.diagnostics,
+            "settings": {
+                "max_iter": args.max_iter,
+                "tol": args.tol,
+                "bounds": args.bounds,
+                "base_weight": args.base_weight,
+            },
+        }
         Path(args.report).write_text(json.dumps(report, indent=2))
     if not result.converged:
         print(f"warning: {result.problem()}", file=sys.stderr)
@@ -81,9 +95,19 @@ def weigh(args: argparse.Namespace) -> int:
 def estimates(args: argparse.Namespace) -> int:
     frame = read_data(args.data)
     margins = read_margins(args.margins) if args.margins else None
-    table = estimate(frame, outcome=args.outcome, weight=args.weight, strata=args.strata,
-                     cluster=args.cluster, margins=margins, base_weight=args.base_weight,
-                     where=parse_where(args.where), by=args.by, ci=args.ci, level=args.level)
+    table = estimate(
+        frame,
+        outcome=args.outcome,
+        weight=args.weight,
+        strata=args.strata,
+        cluster=args.cluster,
+        margins=margins,
+        base_weight=args.base_weight,
+        where=parse_where(args.where),
+        by=args.by,
+        ci=args.ci,
+        level=args.level,
+    )
     table.to_csv(args.out, index=False, float_format="%.17g")
     return 0
 

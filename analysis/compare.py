@@ -42,8 +42,9 @@ class Comparison:
     differs: bool
 
 
-def contrast(p_a: float, p_b: float, var_a: float, var_b: float, cov_ab: float, df: float,
-             level: float = 0.95) -> Comparison:
+def contrast(
+    p_a: float, p_b: float, var_a: float, var_b: float, cov_ab: float, df: float, level: float = 0.95
+) -> Comparison:
     """The difference and ratio of two estimates given their (co)variances.
 
     The ratio's SE is the delta method's and its interval is symmetric on the log scale.
@@ -61,16 +62,37 @@ def contrast(p_a: float, p_b: float, var_a: float, var_b: float, cov_ab: float, 
         se_log = se_ratio / ratio if ratio > 0 else np.nan  # no log-scale interval at 0
         ratio_low, ratio_high = ratio * np.exp(-quantile * se_log), ratio * np.exp(quantile * se_log)
     low, high = difference - quantile * se, difference + quantile * se
-    return Comparison(float(p_a), float(p_b), float(difference), se, float(low), float(high),
-                      p_value, float(ratio), se_ratio, float(ratio_low), float(ratio_high), float(df),
-                      bool(low > 0 or high < 0))
+    return Comparison(
+        float(p_a),
+        float(p_b),
+        float(difference),
+        se,
+        float(low),
+        float(high),
+        p_value,
+        float(ratio),
+        se_ratio,
+        float(ratio_low),
+        float(ratio_high),
+        float(df),
+        bool(low > 0 or high < 0),
+    )
 
 
-def compare_domains(frame: pd.DataFrame, outcome: str, category: str, weight: str,
-                    domain_a: Filter, domain_b: Filter | None = None, strata: str | None = None,
-                    cluster: str | None = None, margins: pd.DataFrame | None = None,
-                    base_weight: str | None = None, where: Filter | None = None,
-                    level: float = 0.95) -> Comparison:
+def compare_domains(
+    frame: pd.DataFrame,
+    outcome: str,
+    category: str,
+    weight: str,
+    domain_a: Filter,
+    domain_b: Filter | None = None,
+    strata: str | None = None,
+    cluster: str | None = None,
+    margins: pd.DataFrame | None = None,
+    base_weight: str | None = None,
+    where: Filter | None = None,
+    level: float = 0.95,
+) -> Comparison:
     """Compares the proportion in ``category`` between two domains of the same design.
 
     ``domain_b`` defaults to the rest of the base (everyone in the base not in ``domain_a``).
@@ -83,8 +105,14 @@ def compare_domains(frame: pd.DataFrame, outcome: str, category: str, weight: st
     return compare_rows(design, coded, category, in_a, in_b, level)
 
 
-def compare_rows(design: SurveyDesign, coded: Outcome, category: str, in_a: np.ndarray,
-                 in_b: np.ndarray, level: float = 0.95) -> Comparison:
+def compare_rows(
+    design: SurveyDesign,
+    coded: Outcome,
+    category: str,
+    in_a: np.ndarray,
+    in_b: np.ndarray,
+    level: float = 0.95,
+) -> Comparison:
     """Two domains given as row masks of one prepared design (what repeated comparisons reuse)."""
     if category not in coded.categories:
         raise AnalysisInputError(f"outcome '{coded.name}' has no category '{category}' in the base")
@@ -97,10 +125,19 @@ def compare_rows(design: SurveyDesign, coded: Outcome, category: str, in_a: np.n
     return contrast(a.proportions[k], b.proportions[k], cov[0, 0], cov[1, 1], cov[0, 1], df, level)
 
 
-def each_against_rest(frame: pd.DataFrame, outcome: str, category: str, weight: str, by: str,
-                      strata: str | None = None, cluster: str | None = None,
-                      margins: pd.DataFrame | None = None, base_weight: str | None = None,
-                      where: Filter | None = None, level: float = 0.95) -> pd.DataFrame:
+def each_against_rest(
+    frame: pd.DataFrame,
+    outcome: str,
+    category: str,
+    weight: str,
+    by: str,
+    strata: str | None = None,
+    cluster: str | None = None,
+    margins: pd.DataFrame | None = None,
+    base_weight: str | None = None,
+    where: Filter | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """The equality view: every group of ``by`` against the other groups (rows with no
     ``by`` answer are in neither), one row per group, flagged only where the CI excludes 0."""
     design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
@@ -115,8 +152,7 @@ def each_against_rest(frame: pd.DataFrame, outcome: str, category: str, weight: 
     return pd.DataFrame(rows)
 
 
-def compare_waves(a: Mapping[str, float], b: Mapping[str, float], level: float = 0.95
-                  ) -> Comparison:
+def compare_waves(a: Mapping[str, float], b: Mapping[str, float], level: float = 0.95) -> Comparison:
     """Compares one estimate between two independent waves.
 
     ``a`` and ``b`` need ``estimate``, ``se`` and ``df`` (rows of two estimates tables). The
@@ -130,10 +166,12 @@ def compare_waves(a: Mapping[str, float], b: Mapping[str, float], level: float =
     if missing:
         raise AnalysisInputError(
             f"compare_waves needs the design degrees of freedom 'df' of {' and '.join(missing)} "
-            "(a column of every estimates table)")
+            "(a column of every estimates table)"
+        )
     df = float(a["df"]) + float(b["df"])
-    return contrast(float(a["estimate"]), float(b["estimate"]), float(a["se"]) ** 2,
-                    float(b["se"]) ** 2, 0.0, df, level)
+    return contrast(
+        float(a["estimate"]), float(b["estimate"]), float(a["se"]) ** 2, float(b["se"]) ** 2, 0.0, df, level
+    )
 
 
 def wave_changes(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -148,6 +186,12 @@ def wave_changes(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             changes.append(dict(changes[0]))
             continue
         result = compare_waves(current, previous, level)
-        changes.append({"change": result.difference, "change_ci_low": result.ci_low,
-                        "change_ci_high": result.ci_high, "change_p": result.p_value})
+        changes.append(
+            {
+                "change": result.difference,
+                "change_ci_low": result.ci_low,
+                "change_ci_high": result.ci_high,
+                "change_p": result.p_value,
+            }
+        )
     return pd.concat([out, pd.DataFrame(changes[: len(out)])], axis=1)

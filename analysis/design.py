@@ -56,9 +56,15 @@ class SurveyDesign:
         return len(self.stratum_of_cluster)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, weight: str, strata: str | None = None,
-                   cluster: str | None = None, margins: pd.DataFrame | None = None,
-                   base_weight: str | None = None) -> SurveyDesign:
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        weight: str,
+        strata: str | None = None,
+        cluster: str | None = None,
+        margins: pd.DataFrame | None = None,
+        base_weight: str | None = None,
+    ) -> SurveyDesign:
         """Validates the design columns and prepares everything the variance needs."""
         weights = _positive_column(frame, weight)
         stratum_of_row = _codes(frame, strata) if strata else np.zeros(len(frame), np.int64)
@@ -72,11 +78,17 @@ class SurveyDesign:
             stratum_of_cluster = stratum_of_row
         cluster_of_row = np.asarray(cluster_of_row, np.int64)
         clusters_in_stratum = np.bincount(stratum_of_cluster)
-        design = cls(weights, cluster_of_row, stratum_of_cluster, clusters_in_stratum,
-                     lonely_strata=int((clusters_in_stratum == 1).sum()))
+        design = cls(
+            weights,
+            cluster_of_row,
+            stratum_of_cluster,
+            clusters_in_stratum,
+            lonely_strata=int((clusters_in_stratum == 1).sum()),
+        )
         if margins is not None:
-            design.calibration = _calibration(frame, margins, base_weight, weights,
-                                              cluster_of_row, design.n_clusters)
+            design.calibration = _calibration(
+                frame, margins, base_weight, weights, cluster_of_row, design.n_clusters
+            )
         return design
 
     def residualise(self, cluster_totals: np.ndarray, cell_base_totals: np.ndarray) -> np.ndarray:
@@ -100,8 +112,13 @@ class SurveyDesign:
         scale_h = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
         row_scale = scale_h[self.stratum_of_cluster]
         crossed = (totals * row_scale[:, None]).T @ totals
-        sums = np.stack([np.bincount(self.stratum_of_cluster, weights=totals[:, k],
-                                     minlength=len(n_h)) for k in range(totals.shape[1])], axis=1)
+        sums = np.stack(
+            [
+                np.bincount(self.stratum_of_cluster, weights=totals[:, k], minlength=len(n_h))
+                for k in range(totals.shape[1])
+            ],
+            axis=1,
+        )
         centred = n_h > 1  # a lonely cluster's total enters uncentred ("adjust")
         means_term = (sums[centred] * (scale_h[centred] / n_h[centred])[:, None]).T @ sums[centred]
         return crossed - means_term
@@ -151,11 +168,18 @@ def check_weights_meet(margins: list[Margin], cells: Cells, weights: np.ndarray)
                 f"the weights do not meet margin '{margin.variable}' category "
                 f"'{margin.categories[at]}' (off by {errors[at]:.3g}, relative): calibration-aware "
                 "standard errors need weights raked to these margins; rake them first or leave "
-                "the margins out")
+                "the margins out"
+            )
 
 
-def _calibration(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None,
-                 weights: np.ndarray, cluster_of_row: np.ndarray, n_clusters: int) -> Calibration:
+def _calibration(
+    frame: pd.DataFrame,
+    margins: pd.DataFrame,
+    base_weight: str | None,
+    weights: np.ndarray,
+    cluster_of_row: np.ndarray,
+    n_clusters: int,
+) -> Calibration:
     """The raking model: an intercept and treatment dummies of every margin (R's model.matrix),
     held per weighting cell and, weighted by the final weights, per cluster."""
     base = base_weights(frame, base_weight)
@@ -167,8 +191,9 @@ def _calibration(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | 
     for margin, codes in zip(parsed, cells.codes, strict=True):
         size = len(margin.categories)
         cell_columns += [(codes == level).astype(float) for level in range(1, size)]
-        by_level = np.bincount(cluster_of_row * size + codes[cells.of_row], weights=weights,
-                               minlength=n_clusters * size).reshape(n_clusters, size)
+        by_level = np.bincount(
+            cluster_of_row * size + codes[cells.of_row], weights=weights, minlength=n_clusters * size
+        ).reshape(n_clusters, size)
         cluster_columns.append(by_level[:, 1:])
     model = np.column_stack(cell_columns)
     gram = model.T @ (cells.total(base)[:, None] * model)

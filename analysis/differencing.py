@@ -57,8 +57,11 @@ def cells_of(groups: pd.DataFrame) -> Cells:
     membership = [np.ones(rows)]
     for index, breakdown in enumerate(groups.columns):
         values = groups[breakdown]
-        labels = (list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype)
-                  else sorted(values.dropna().unique(), key=str))
+        labels = (
+            list(values.cat.categories)
+            if isinstance(values.dtype, pd.CategoricalDtype)
+            else sorted(values.dropna().unique(), key=str)
+        )
         text = values.astype("string")
         for label in labels:
             in_group = (text == str(label)).fillna(False).to_numpy()
@@ -67,9 +70,12 @@ def cells_of(groups: pd.DataFrame) -> Cells:
             membership.append(np.ones(int(in_group.sum())))
             breakdown_of.append(index)
     matrix = sparse.csc_matrix(
-        (np.concatenate(membership), (np.concatenate(columns),
-                                      np.repeat(np.arange(len(names)), [len(c) for c in columns]))),
-        shape=(rows, len(names)))
+        (
+            np.concatenate(membership),
+            (np.concatenate(columns), np.repeat(np.arange(len(names)), [len(c) for c in columns])),
+        ),
+        shape=(rows, len(names)),
+    )
     gram = (matrix.T @ matrix).toarray()
     return Cells(names, gram, np.array(breakdown_of))
 

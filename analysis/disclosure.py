@@ -39,7 +39,8 @@ class Thresholds:
             if getattr(self, name) < spec.default:
                 raise AnalysisInputError(
                     f"disclosure threshold '{name}' may be raised but not lowered below "
-                    f"{spec.default} (asked for {getattr(self, name)})")
+                    f"{spec.default} (asked for {getattr(self, name)})"
+                )
 
 
 DEFAULTS = Thresholds()
@@ -50,8 +51,16 @@ def round_count(count: float, base: int = 5) -> int:
     return int(np.floor(count / base + 0.5) * base)
 
 
-def primary_symbol(n: int, n_eff: float, estimate: float, *, breakdown: bool, area: bool,
-                   schools: int | None, thresholds: Thresholds = DEFAULTS) -> str:
+def primary_symbol(
+    n: int,
+    n_eff: float,
+    estimate: float,
+    *,
+    breakdown: bool,
+    area: bool,
+    schools: int | None,
+    thresholds: Thresholds = DEFAULTS,
+) -> str:
     """The GSS symbol one cell earns on its own: "" (shown), [c], [u] or [x]."""
     if n < thresholds.floor or (breakdown and n < thresholds.breakdown):
         return CONFIDENTIAL
@@ -64,9 +73,12 @@ def primary_symbol(n: int, n_eff: float, estimate: float, *, breakdown: bool, ar
     return ""
 
 
-def apply(table: pd.DataFrame, groups: Mapping[str, pd.DataFrame],
-          thresholds: Thresholds = DEFAULTS,
-          area_breakdowns: frozenset[str] = frozenset()) -> pd.DataFrame:
+def apply(
+    table: pd.DataFrame,
+    groups: Mapping[str, pd.DataFrame],
+    thresholds: Thresholds = DEFAULTS,
+    area_breakdowns: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """Adds ``symbol`` to a release table and blanks every figure of a hidden cell.
 
     ``table`` needs ``indicator, breakdown, group, estimate, n, n_eff`` and, for area
@@ -82,18 +94,27 @@ def apply(table: pd.DataFrame, groups: Mapping[str, pd.DataFrame],
     area = table["breakdown"].isin(area_breakdowns)
     schools = table["schools"] if "schools" in table.columns else pd.Series(None, index=table.index)
     table["symbol"] = [
-        primary_symbol(int(n), float(n_eff), float(est), breakdown=bool(b), area=bool(a),
-                       schools=None if pd.isna(s) else int(s), thresholds=thresholds)
-        for n, n_eff, est, b, a, s in zip(table["n"], table["n_eff"], table["estimate"],
-                                         breakdown, area, schools, strict=True)]
-    cell = pd.Series(list(zip(table["breakdown"].astype(str), table["group"].astype(str),
-                              strict=True)), index=table.index)
+        primary_symbol(
+            int(n),
+            float(n_eff),
+            float(est),
+            breakdown=bool(b),
+            area=bool(a),
+            schools=None if pd.isna(s) else int(s),
+            thresholds=thresholds,
+        )
+        for n, n_eff, est, b, a, s in zip(
+            table["n"], table["n_eff"], table["estimate"], breakdown, area, schools, strict=True
+        )
+    ]
+    cell = pd.Series(
+        list(zip(table["breakdown"].astype(str), table["group"].astype(str), strict=True)), index=table.index
+    )
     for indicator, rows in table.groupby("indicator", sort=False):
         if indicator not in groups:
             raise AnalysisInputError(f"no respondent groups given for indicator '{indicator}'")
         hidden = set(cell[rows.index[rows["symbol"] == CONFIDENTIAL]])
-        hidden = differencing.protect(differencing.cells_of(groups[indicator]), hidden,
-                                      thresholds.floor)
+        hidden = differencing.protect(differencing.cells_of(groups[indicator]), hidden, thresholds.floor)
         table.loc[[i for i in rows.index if cell[i] in hidden], "symbol"] = CONFIDENTIAL
     confidential = table["symbol"] == CONFIDENTIAL
     for column in ("estimate", "ci_low", "ci_high", "se", "n_eff", "deff", "n"):

@@ -20,10 +20,35 @@ from analysis.design import SurveyDesign
 from analysis.estimates import outcome_codes
 from analysis.publish import INDICATOR, IndicatorSpec, indicator_outcome
 
-COLUMNS = ["indicator", "name", "breakdown", "group", "estimate", "estimate_rest", "difference",
-           "se_difference", "ci_low", "ci_high", "df", "p_value", "p_holm", "flagged", "n_rest"]
-PUBLISHED_COLUMNS = ["indicator", "name", "breakdown", "group", "difference", "ci_low",
-                     "ci_high", "p_value", "p_holm", "flagged"]
+COLUMNS = [
+    "indicator",
+    "name",
+    "breakdown",
+    "group",
+    "estimate",
+    "estimate_rest",
+    "difference",
+    "se_difference",
+    "ci_low",
+    "ci_high",
+    "df",
+    "p_value",
+    "p_holm",
+    "flagged",
+    "n_rest",
+]
+PUBLISHED_COLUMNS = [
+    "indicator",
+    "name",
+    "breakdown",
+    "group",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+    "flagged",
+]
 
 
 def holm(p_values: Sequence[float]) -> np.ndarray:
@@ -40,11 +65,19 @@ def holm(p_values: Sequence[float]) -> np.ndarray:
     return adjusted
 
 
-def equality_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], weight: str,
-                   breakdowns: Sequence[str], shown: pd.DataFrame, strata: str | None = None,
-                   cluster: str | None = None, margins: pd.DataFrame | None = None,
-                   base_weight: str | None = None, level: float = 0.95,
-                   thresholds: disclosure.Thresholds | None = None) -> pd.DataFrame:
+def equality_table(
+    frame: pd.DataFrame,
+    indicators: Iterable[IndicatorSpec],
+    weight: str,
+    breakdowns: Sequence[str],
+    shown: pd.DataFrame,
+    strata: str | None = None,
+    cluster: str | None = None,
+    margins: pd.DataFrame | None = None,
+    base_weight: str | None = None,
+    level: float = 0.95,
+    thresholds: disclosure.Thresholds | None = None,
+) -> pd.DataFrame:
     """Each shown group of each breakdown against the rest, per indicator (``COLUMNS``).
 
     ``shown`` is the release's disclosure-controlled table (``indicator_tables``): a
@@ -54,12 +87,13 @@ def equality_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], wei
     thresholds = thresholds or disclosure.Thresholds()
     design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
     visible = shown[shown["symbol"] != disclosure.CONFIDENTIAL]
-    cells = {key: list(zip(rows["group"], rows["n"], strict=True))
-             for key, rows in visible.groupby(["indicator", "breakdown"], sort=False)}
+    cells = {
+        key: list(zip(rows["group"], rows["n"], strict=True))
+        for key, rows in visible.groupby(["indicator", "breakdown"], sort=False)
+    }
     rows = []
     for spec in indicators:
-        coded = outcome_codes(frame.assign(**{INDICATOR: indicator_outcome(frame, spec)}),
-                              INDICATOR)
+        coded = outcome_codes(frame.assign(**{INDICATOR: indicator_outcome(frame, spec)}), INDICATOR)
         if (spec.key, "") not in cells or "yes" not in coded.categories:
             continue
         total = int(cells[(spec.key, "")][0][1])
@@ -73,14 +107,24 @@ def equality_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], wei
                     continue
                 in_group = codes == position.get(group, -2)
                 result = compare_rows(design, coded, "yes", in_group, ~in_group, level)
-                family.append({"indicator": spec.key, "name": spec.name, "breakdown": by,
-                               "group": group, "estimate": result.estimate_a,
-                               "estimate_rest": result.estimate_b,
-                               "difference": result.difference,
-                               "se_difference": result.se_difference, "ci_low": result.ci_low,
-                               "ci_high": result.ci_high, "df": result.df,
-                               "p_value": result.p_value, "flagged": result.differs,
-                               "n_rest": total - int(n)})
+                family.append(
+                    {
+                        "indicator": spec.key,
+                        "name": spec.name,
+                        "breakdown": by,
+                        "group": group,
+                        "estimate": result.estimate_a,
+                        "estimate_rest": result.estimate_b,
+                        "difference": result.difference,
+                        "se_difference": result.se_difference,
+                        "ci_low": result.ci_low,
+                        "ci_high": result.ci_high,
+                        "df": result.df,
+                        "p_value": result.p_value,
+                        "flagged": result.differs,
+                        "n_rest": total - int(n),
+                    }
+                )
             adjusted = holm([row["p_value"] for row in family])
             rows += [{**row, "p_holm": float(p)} for row, p in zip(family, adjusted, strict=True)]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -13,8 +13,20 @@ from analysis.design import SurveyDesign
 from analysis.errors import AnalysisInputError
 from analysis.intervals import METHODS, confidence_interval
 
-COLUMNS = ["outcome", "category", "by", "by_category", "estimate", "se", "ci_low", "ci_high",
-           "n", "n_eff", "deff", "df"]
+COLUMNS = [
+    "outcome",
+    "category",
+    "by",
+    "by_category",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "n",
+    "n_eff",
+    "deff",
+    "df",
+]
 
 
 @dataclass
@@ -37,8 +49,9 @@ class Outcome:
     code_of_row: np.ndarray
 
 
-def outcome_codes(frame: pd.DataFrame, outcome: str,
-                  where: Mapping[str, str | Sequence[str]] | None = None) -> Outcome:
+def outcome_codes(
+    frame: pd.DataFrame, outcome: str, where: Mapping[str, str | Sequence[str]] | None = None
+) -> Outcome:
     """The base (rows meeting ``where`` with a non-empty outcome) and each row's category.
 
     A categorical column reports all its categories, like an R factor (0 where nobody chose
@@ -55,8 +68,7 @@ def outcome_codes(frame: pd.DataFrame, outcome: str,
     return Outcome(outcome, [labels[i] for i in order], renumber[codes])
 
 
-def filter_mask(frame: pd.DataFrame, where: Mapping[str, str | Sequence[str]] | None
-                ) -> np.ndarray:
+def filter_mask(frame: pd.DataFrame, where: Mapping[str, str | Sequence[str]] | None) -> np.ndarray:
     """Rows whose ``column`` is one of the given values for every entry (compared as text)."""
     mask = np.ones(len(frame), bool)
     for column, wanted in (where or {}).items():
@@ -65,8 +77,7 @@ def filter_mask(frame: pd.DataFrame, where: Mapping[str, str | Sequence[str]] | 
     return mask
 
 
-def domain_estimate(design: SurveyDesign, outcome: Outcome, in_domain: np.ndarray
-                    ) -> DomainResult:
+def domain_estimate(design: SurveyDesign, outcome: Outcome, in_domain: np.ndarray) -> DomainResult:
     """Proportions over base rows in the domain; the other rows stay in the design."""
     rows = np.flatnonzero(in_domain & (outcome.code_of_row >= 0))
     k, clusters = len(outcome.categories), design.n_clusters
@@ -89,8 +100,7 @@ def domain_estimate(design: SurveyDesign, outcome: Outcome, in_domain: np.ndarra
     return DomainResult(proportions, total, len(rows), totals, design.degrees_of_freedom(rows))
 
 
-def summarise(design: SurveyDesign, result: DomainResult, ci: str, level: float
-              ) -> dict[str, np.ndarray]:
+def summarise(design: SurveyDesign, result: DomainResult, ci: str, level: float) -> dict[str, np.ndarray]:
     """se, CI, n_eff and deff for each category of one domain."""
     p = result.proportions
     variance = np.clip(np.diag(design.covariance(result.cluster_totals)), 0, None)
@@ -99,15 +109,31 @@ def summarise(design: SurveyDesign, result: DomainResult, ci: str, level: float
     with np.errstate(divide="ignore", invalid="ignore"):
         n_eff = p * (1 - p) / variance
         deff = variance * (result.n - 1) / (p * (1 - p))  # R's deff="replace"
-    return {"estimate": p, "se": se, "ci_low": low, "ci_high": high, "n": result.n,
-            "n_eff": n_eff, "deff": deff, "df": result.df}
+    return {
+        "estimate": p,
+        "se": se,
+        "ci_low": low,
+        "ci_high": high,
+        "n": result.n,
+        "n_eff": n_eff,
+        "deff": deff,
+        "df": result.df,
+    }
 
 
-def estimate(frame: pd.DataFrame, outcome: str, weight: str, strata: str | None = None,
-             cluster: str | None = None, margins: pd.DataFrame | None = None,
-             base_weight: str | None = None,
-             where: Mapping[str, str | Sequence[str]] | None = None, by: str | None = None,
-             ci: str = "logit", level: float = 0.95) -> pd.DataFrame:
+def estimate(
+    frame: pd.DataFrame,
+    outcome: str,
+    weight: str,
+    strata: str | None = None,
+    cluster: str | None = None,
+    margins: pd.DataFrame | None = None,
+    base_weight: str | None = None,
+    where: Mapping[str, str | Sequence[str]] | None = None,
+    by: str | None = None,
+    ci: str = "logit",
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Weighted proportions of every category of ``outcome``, overall and by ``by``.
 
     Parameters
@@ -150,14 +176,26 @@ def estimate(frame: pd.DataFrame, outcome: str, weight: str, strata: str | None 
     if by is not None:
         groups = _column(frame, by, "breakdown")
         codes, labels = codes_of(groups)
-        order = (range(len(labels)) if isinstance(groups.dtype, pd.CategoricalDtype)
-                 else sorted(range(len(labels)), key=lambda i: labels[i]))
+        order = (
+            range(len(labels))
+            if isinstance(groups.dtype, pd.CategoricalDtype)
+            else sorted(range(len(labels)), key=lambda i: labels[i])
+        )
         domains += [(by, labels[i], codes == i) for i in order]
     tables = []
     for by_name, by_value, mask in domains:
         numbers = summarise(design, domain_estimate(design, coded, mask), ci, level)
-        tables.append(pd.DataFrame({"outcome": outcome, "category": coded.categories,
-                                    "by": by_name, "by_category": by_value, **numbers}))
+        tables.append(
+            pd.DataFrame(
+                {
+                    "outcome": outcome,
+                    "category": coded.categories,
+                    "by": by_name,
+                    "by_category": by_value,
+                    **numbers,
+                }
+            )
+        )
     table = pd.concat(tables, ignore_index=True)[COLUMNS]
     table[["n", "df"]] = table[["n", "df"]].astype(int)
     return table

@@ -25,8 +25,9 @@ def t_quantile(level: float, df: float) -> float:
     return float(stats.t.ppf((1 + level) / 2, df)) if df >= 1 else float("nan")
 
 
-def logit_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_base: int
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def logit_interval(
+    p: np.ndarray, se: np.ndarray, df: float, level: float, n_base: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``expit(logit(p) ± t·se/(p(1-p)))``, as ``svyciprop(method="logit")``.
 
     At p = 0 or 1 the logit scale has no interval, so those fall back to ``beta``.
@@ -43,8 +44,9 @@ def logit_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_bas
     return low, high
 
 
-def beta_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_rows: int,
-                  n_base: int) -> tuple[np.ndarray, np.ndarray]:
+def beta_interval(
+    p: np.ndarray, se: np.ndarray, df: float, level: float, n_rows: int, n_base: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Korn–Graubard, as ``svyciprop(method="beta")``.
 
     n_eff = p(1-p)/se² × (t(α/2, N-1)/t(α/2, df))², N = rows of the design. Where p is 0 or 1
@@ -66,8 +68,9 @@ def beta_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_rows
     return low, high
 
 
-def wilson_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_base: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    p: np.ndarray, se: np.ndarray, df: float, level: float, n_base: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson's score interval on the effective sample size p(1-p)/se² with the t quantile;
     at the edges on the unweighted base ``n_base`` with the normal quantile (module docstring)."""
     p, se = np.asarray(p, float), np.asarray(se, float)
@@ -82,8 +85,9 @@ def wilson_interval(p: np.ndarray, se: np.ndarray, df: float, level: float, n_ba
     return low, np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
 
 
-def confidence_interval(method: str, p: np.ndarray, se: np.ndarray, df: float, level: float,
-                        n_rows: int, n_base: int) -> tuple[np.ndarray, np.ndarray]:
+def confidence_interval(
+    method: str, p: np.ndarray, se: np.ndarray, df: float, level: float, n_rows: int, n_base: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Dispatches to the named method; ``level`` is the coverage, e.g. 0.95."""
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, not {level}")

@@ -40,8 +40,11 @@ def parse_margins(margins: pd.DataFrame, base_total: float) -> list[Margin]:
     variables = [str(v) for v in margins["variable"]]
     categories = [str(c) for c in margins["category"]]
     proportions = pd.to_numeric(margins["proportion"], errors="coerce").to_numpy(float)
-    counts = (pd.to_numeric(margins["count"], errors="coerce").to_numpy(float)
-              if "count" in margins.columns else np.full(len(margins), np.nan))
+    counts = (
+        pd.to_numeric(margins["count"], errors="coerce").to_numpy(float)
+        if "count" in margins.columns
+        else np.full(len(margins), np.nan)
+    )
     use_counts = not np.isnan(counts).all()
     parsed, population = [], None
     for variable in dict.fromkeys(variables):
@@ -55,7 +58,8 @@ def parse_margins(margins: pd.DataFrame, base_total: float) -> list[Margin]:
         total = float(shares.sum())
         if abs(total - 1) > PROPORTION_TOLERANCE:
             raise AnalysisInputError(
-                f"margin '{variable}': proportions sum to {total:.9g}, not 1 (within 1e-6)")
+                f"margin '{variable}': proportions sum to {total:.9g}, not 1 (within 1e-6)"
+            )
         if use_counts:
             targets = counts[rows]
             _check_positive(variable, names, targets, "count")
@@ -79,14 +83,16 @@ def _check_positive(variable: str, categories: list[str], values: np.ndarray, wh
     if bad.any():
         category = categories[int(np.argmax(bad))]
         raise AnalysisInputError(
-            f"margin '{variable}', category '{category}': {what} must be a positive number")
+            f"margin '{variable}', category '{category}': {what} must be a positive number"
+        )
 
 
 def _same_population(variable: str, total: float, population: float | None) -> float:
     if population is not None and abs(total - population) > PROPORTION_TOLERANCE * population:
         raise AnalysisInputError(
             f"margin '{variable}': counts add up to {total:.10g} but earlier variables add up "
-            f"to {population:.10g}; every variable must describe the same population")
+            f"to {population:.10g}; every variable must describe the same population"
+        )
     return total if population is None else population
 
 
@@ -110,7 +116,8 @@ def category_codes(frame: pd.DataFrame, margin: Margin) -> np.ndarray:
         unknown = labels[int(raw[np.argmax(codes < 0)])]
         raise AnalysisInputError(
             f"weighting variable '{margin.variable}': category '{unknown}' is in the data but "
-            "not in the margins")
+            "not in the margins"
+        )
     return codes
 
 
@@ -119,5 +126,5 @@ def check_present(margin: Margin, rows_per_category: np.ndarray) -> None:
     if (rows_per_category == 0).any():
         absent = margin.categories[int(np.argmax(rows_per_category == 0))]
         raise AnalysisInputError(
-            f"weighting variable '{margin.variable}': target category '{absent}' has no rows "
-            "in the data")
+            f"weighting variable '{margin.variable}': target category '{absent}' has no rows in the data"
+        )

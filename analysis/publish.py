@@ -14,11 +14,34 @@ from analysis.estimates import estimate
 
 INDICATOR = "_indicator"
 # The analyst's view: every figure at full precision, hidden cells blank.
-ANALYST_COLUMNS = ["indicator", "name", "breakdown", "group", "estimate", "se", "ci_low",
-                   "ci_high", "n", "n_eff", "deff", "df", "schools", "symbol"]
+ANALYST_COLUMNS = [
+    "indicator",
+    "name",
+    "breakdown",
+    "group",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "n",
+    "n_eff",
+    "deff",
+    "df",
+    "schools",
+    "symbol",
+]
 # What a release publishes (see ``published``).
-RELEASE_COLUMNS = ["indicator", "name", "breakdown", "group", "percent", "ci_low", "ci_high",
-                   "n_rounded", "symbol"]
+RELEASE_COLUMNS = [
+    "indicator",
+    "name",
+    "breakdown",
+    "group",
+    "percent",
+    "ci_low",
+    "ci_high",
+    "n_rounded",
+    "symbol",
+]
 
 
 @dataclass(frozen=True)
@@ -40,8 +63,9 @@ class IndicatorSpec:
         # Accept any sequences (JSON lists, database rows) and keep immutable copies.
         object.__setattr__(self, "numerator", tuple(self.numerator))
         object.__setattr__(self, "excluded", tuple(self.excluded))
-        object.__setattr__(self, "base_filter", {key: tuple(codes) for key, codes
-                                                 in dict(self.base_filter).items()})
+        object.__setattr__(
+            self, "base_filter", {key: tuple(codes) for key, codes in dict(self.base_filter).items()}
+        )
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -50,7 +74,7 @@ class IndicatorSpec:
 
 
 def indicator_outcome(frame: pd.DataFrame, spec: IndicatorSpec) -> pd.Series:
-    """"yes"/"no" for rows in the indicator's base, missing elsewhere (a categorical column)."""
+    """ "yes"/"no" for rows in the indicator's base, missing elsewhere (a categorical column)."""
     for column in (spec.question, *spec.base_filter):
         if column not in frame.columns:
             raise AnalysisInputError(f"indicator '{spec.key}' needs column '{column}'")
@@ -60,8 +84,9 @@ def indicator_outcome(frame: pd.DataFrame, spec: IndicatorSpec) -> pd.Series:
         in_base &= frame[column].astype("string").isin(list(codes))
     in_base = in_base.fillna(False).to_numpy()
     values = np.where(answer.isin(spec.numerator).fillna(False).to_numpy(), "yes", "no")
-    return pd.Series(pd.Categorical(np.where(in_base, values, None), categories=["no", "yes"]),
-                     index=frame.index)
+    return pd.Series(
+        pd.Categorical(np.where(in_base, values, None), categories=["no", "yes"]), index=frame.index
+    )
 
 
 def _schools(frame: pd.DataFrame, cluster: str | None, by: str | None) -> pd.Series | None:
@@ -73,12 +98,20 @@ def _schools(frame: pd.DataFrame, cluster: str | None, by: str | None) -> pd.Ser
     return answered.groupby(answered[by].astype(str))[cluster].nunique()
 
 
-def indicator_tables(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], weight: str,
-                     breakdowns: Sequence[str] = (), strata: str | None = None,
-                     cluster: str | None = None, margins: pd.DataFrame | None = None,
-                     base_weight: str | None = None, ci: str = "logit", level: float = 0.95,
-                     thresholds: disclosure.Thresholds | None = None,
-                     area_breakdowns: frozenset[str] = frozenset()) -> pd.DataFrame:
+def indicator_tables(
+    frame: pd.DataFrame,
+    indicators: Iterable[IndicatorSpec],
+    weight: str,
+    breakdowns: Sequence[str] = (),
+    strata: str | None = None,
+    cluster: str | None = None,
+    margins: pd.DataFrame | None = None,
+    base_weight: str | None = None,
+    ci: str = "logit",
+    level: float = 0.95,
+    thresholds: disclosure.Thresholds | None = None,
+    area_breakdowns: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """Every indicator overall and by every breakdown, disclosure control applied across all
     of them at once, at full precision (``ANALYST_COLUMNS``): the analyst's own view.
 
@@ -90,25 +123,50 @@ def indicator_tables(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], w
         data = frame.assign(**{INDICATOR: indicator_outcome(frame, spec)})
         groups[spec.key] = data.loc[data[INDICATOR].notna(), list(breakdowns)]
         for by in (None, *breakdowns):
-            table = estimate(data, INDICATOR, weight, strata=strata, cluster=cluster,
-                             margins=margins, base_weight=base_weight, by=by, ci=ci, level=level)
+            table = estimate(
+                data,
+                INDICATOR,
+                weight,
+                strata=strata,
+                cluster=cluster,
+                margins=margins,
+                base_weight=base_weight,
+                by=by,
+                ci=ci,
+                level=level,
+            )
             table = table[(table["category"] == "yes") & ((table["by"] != "") == (by is not None))]
             schools = _schools(data, cluster, by)
             for row in table.itertuples():
-                rows.append({
-                    "indicator": spec.key, "name": spec.name, "breakdown": by or "",
-                    "group": row.by_category if by else "All", "estimate": row.estimate,
-                    "se": row.se, "ci_low": row.ci_low, "ci_high": row.ci_high, "n": row.n,
-                    "n_eff": row.n_eff, "deff": row.deff, "df": row.df,
-                    "schools": None if schools is None else schools.get(row.by_category, 0)})
-    table = disclosure.apply(pd.DataFrame(rows, columns=[c for c in ANALYST_COLUMNS
-                                                          if c != "symbol"]),
-                             groups, thresholds or disclosure.Thresholds(), area_breakdowns)
+                rows.append(
+                    {
+                        "indicator": spec.key,
+                        "name": spec.name,
+                        "breakdown": by or "",
+                        "group": row.by_category if by else "All",
+                        "estimate": row.estimate,
+                        "se": row.se,
+                        "ci_low": row.ci_low,
+                        "ci_high": row.ci_high,
+                        "n": row.n,
+                        "n_eff": row.n_eff,
+                        "deff": row.deff,
+                        "df": row.df,
+                        "schools": None if schools is None else schools.get(row.by_category, 0),
+                    }
+                )
+    table = disclosure.apply(
+        pd.DataFrame(rows, columns=[c for c in ANALYST_COLUMNS if c != "symbol"]),
+        groups,
+        thresholds or disclosure.Thresholds(),
+        area_breakdowns,
+    )
     return table[ANALYST_COLUMNS]
 
 
-def published(table: pd.DataFrame, decimals: int = 0,
-              thresholds: disclosure.Thresholds | None = None) -> pd.DataFrame:
+def published(
+    table: pd.DataFrame, decimals: int = 0, thresholds: disclosure.Thresholds | None = None
+) -> pd.DataFrame:
     """What a release shows of an analyst table, at the precision of official statistics.
 
     Percentages and their confidence limits are rounded to ``decimals`` (0 or 1) and counts
@@ -123,24 +181,31 @@ def published(table: pd.DataFrame, decimals: int = 0,
     out = table[["indicator", "name", "breakdown", "group"]].copy()
     for source, target in (("estimate", "percent"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
         out[target] = (table[source].astype(float) * 100).round(decimals)
-    out["n_rounded"] = [pd.NA if pd.isna(n) else disclosure.round_count(n, rounding)
-                        for n in table["n"]]
+    out["n_rounded"] = [pd.NA if pd.isna(n) else disclosure.round_count(n, rounding) for n in table["n"]]
     out["symbol"] = table["symbol"]
     return out[RELEASE_COLUMNS]
 
 
-def release_table(frame: pd.DataFrame, indicators: Iterable[IndicatorSpec], weight: str,
-                  breakdowns: Sequence[str] = (), decimals: int = 0, **design) -> pd.DataFrame:
+def release_table(
+    frame: pd.DataFrame,
+    indicators: Iterable[IndicatorSpec],
+    weight: str,
+    breakdowns: Sequence[str] = (),
+    decimals: int = 0,
+    **design,
+) -> pd.DataFrame:
     """The published form (``RELEASE_COLUMNS``) of :func:`indicator_tables`."""
-    return published(indicator_tables(frame, indicators, weight, breakdowns, **design), decimals,
-                     design.get("thresholds"))
+    return published(
+        indicator_tables(frame, indicators, weight, breakdowns, **design), decimals, design.get("thresholds")
+    )
 
 
 def published_trend(table: pd.DataFrame, decimals: int = 0) -> pd.DataFrame:
     """A trend table (one row per wave and indicator, with ``wave_changes``' columns) at
     the precision of :func:`published`: changes in percentage points, p-values to 3 places."""
     out = published(table, decimals).assign(
-        wave_name=table["wave_name"].to_numpy(), fieldwork=table["fieldwork"].to_numpy())
+        wave_name=table["wave_name"].to_numpy(), fieldwork=table["fieldwork"].to_numpy()
+    )
     for column in ("change", "change_ci_low", "change_ci_high"):
         out[column] = (table[column].astype(float) * 100).round(decimals).to_numpy()
     out["change_p"] = table["change_p"].astype(float).round(3).to_numpy()

@@ -48,12 +48,12 @@ class RakeResult:
         """Why these weights must not be used, in one sentence; empty when they converged."""
         if self.converged:
             return ""
-        off = (f"margin '{self.worst[0]}' category '{self.worst[1]}' is off by "
-               f"{self.max_error:.3g} (relative)")
+        off = f"margin '{self.worst[0]}' category '{self.worst[1]}' is off by {self.max_error:.3g} (relative)"
         if self.diverged:
-            return (f"raking stopped after {self.iterations} iterations: the sample cannot meet "
-                    f"margin '{self.diverged}' together with the others (the weights diverge); "
-                    + off)
+            return (
+                f"raking stopped after {self.iterations} iterations: the sample cannot meet "
+                f"margin '{self.diverged}' together with the others (the weights diverge); " + off
+            )
         return f"raking did not converge in {self.iterations} iterations: " + off
 
 
@@ -74,14 +74,18 @@ def weighting_cells(frame: pd.DataFrame, margins: list[Margin]) -> Cells:
     codes = [category_codes(frame, margin) for margin in margins]
     cells = group_cells(codes, [len(m.categories) for m in margins])
     for margin, cell_codes in zip(margins, cells.codes, strict=True):
-        check_present(margin, np.bincount(cell_codes, weights=cells.rows,
-                                          minlength=len(margin.categories)))
+        check_present(margin, np.bincount(cell_codes, weights=cells.rows, minlength=len(margin.categories)))
     return cells
 
 
-def rake(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None = None,
-         max_iter: int = 100, tol: float = 1e-10,
-         bounds: tuple[float, float] | None = None) -> RakeResult:
+def rake(
+    frame: pd.DataFrame,
+    margins: pd.DataFrame,
+    base_weight: str | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+    bounds: tuple[float, float] | None = None,
+) -> RakeResult:
     """Rakes base weights to margins by iterative proportional fitting.
 
     Parameters
@@ -124,17 +128,28 @@ def rake(frame: pd.DataFrame, margins: pd.DataFrame, base_weight: str | None = N
     weights = factor[cells.of_row] if base is None else base * factor[cells.of_row]
     converged = error <= tol and not stopped
     # Without base weights every row of a cell has the same weight: summarise the cells.
-    diagnostics = (weight_diagnostics(weights) if base is not None
-                   else weight_diagnostics(factor[cells.rows > 0], cells.rows[cells.rows > 0]))
-    result = RakeResult(pd.Series(weights, index=frame.index, name="weight"), converged,
-                        iterations, error, worst, diagnostics, stopped)
+    diagnostics = (
+        weight_diagnostics(weights)
+        if base is not None
+        else weight_diagnostics(factor[cells.rows > 0], cells.rows[cells.rows > 0])
+    )
+    result = RakeResult(
+        pd.Series(weights, index=frame.index, name="weight"),
+        converged,
+        iterations,
+        error,
+        worst,
+        diagnostics,
+        stopped,
+    )
     if not converged:
         warnings.warn(result.problem(), stacklevel=2)
     return result
 
 
-def _limits(bounds: tuple[float, float] | None, parsed: list[Margin], base_total: float
-            ) -> tuple[float, float] | None:
+def _limits(
+    bounds: tuple[float, float] | None, parsed: list[Margin], base_total: float
+) -> tuple[float, float] | None:
     if bounds is None:
         return None
     lower, upper = bounds
@@ -144,8 +159,14 @@ def _limits(bounds: tuple[float, float] | None, parsed: list[Margin], base_total
     return lower * scale, upper * scale
 
 
-def _fit(cells: Cells, cell_base: np.ndarray, margins: list[Margin], max_iter: int, tol: float,
-         limits: tuple[float, float] | None) -> tuple[np.ndarray, int, float, tuple[str, str], str]:
+def _fit(
+    cells: Cells,
+    cell_base: np.ndarray,
+    margins: list[Margin],
+    max_iter: int,
+    tol: float,
+    limits: tuple[float, float] | None,
+) -> tuple[np.ndarray, int, float, tuple[str, str], str]:
     """IPF on the cells that have rows; returns each cell's factor, the iterations, the largest
     error of those factors, the margin it is in, and why the fit stopped early ("" if it did not).
 
@@ -162,8 +183,9 @@ def _fit(cells: Cells, cell_base: np.ndarray, margins: list[Margin], max_iter: i
         iterations += 1
         previous = factor.copy()
         for margin, codes in zip(margins, cells.codes, strict=True):
-            totals = np.bincount(codes[live], weights=(cell_base * factor)[live],
-                                 minlength=len(margin.targets))
+            totals = np.bincount(
+                codes[live], weights=(cell_base * factor)[live], minlength=len(margin.targets)
+            )
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 factor[live] *= (margin.targets / totals)[codes[live]]
             if not _usable(factor[live]):
@@ -179,12 +201,12 @@ def _fit(cells: Cells, cell_base: np.ndarray, margins: list[Margin], max_iter: i
 
 def _usable(factors: np.ndarray) -> bool:
     """Finite, positive and not so extreme that the next step overflows."""
-    return bool(np.isfinite(factors).all() and (factors > 0).all()
-                and factors.max() / factors.min() < 1e250)
+    return bool(np.isfinite(factors).all() and (factors > 0).all() and factors.max() / factors.min() < 1e250)
 
 
-def _largest_error(cells: Cells, cell_weights: np.ndarray, margins: list[Margin]
-                   ) -> tuple[float, tuple[str, str]]:
+def _largest_error(
+    cells: Cells, cell_weights: np.ndarray, margins: list[Margin]
+) -> tuple[float, tuple[str, str]]:
     """The largest relative margin error (never negative; infinite if any is not a number)."""
     worst_error, worst = 0.0, (margins[0].variable, margins[0].categories[0])
     for margin, codes in zip(margins, cells.codes, strict=True):
@@ -196,11 +218,17 @@ def _largest_error(cells: Cells, cell_weights: np.ndarray, margins: list[Margin]
     return worst_error, worst
 
 
-def weight_diagnostics(weights: np.ndarray, repeats: np.ndarray | None = None
-                       ) -> dict[str, float]:
+def weight_diagnostics(weights: np.ndarray, repeats: np.ndarray | None = None) -> dict[str, float]:
     """Min, max, mean, Kish design effect and effective n of weights (each ``repeats`` times)."""
     repeats = np.ones(len(weights)) if repeats is None else repeats
     n, total = float(repeats.sum()), float(weights @ repeats)
     kish = n * float(np.square(weights) @ repeats) / total**2
-    return {"n": float(n), "min": float(weights.min()), "max": float(weights.max()),
-            "mean": total / n, "sum": total, "deff_kish": kish, "n_eff": n / kish}
+    return {
+        "n": float(n),
+        "min": float(weights.min()),
+        "max": float(weights.max()),
+        "mean": total / n,
+        "sum": total,
+        "deff_kish": kish,
+        "n_eff": n / kish,
+    }

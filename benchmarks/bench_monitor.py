@@ -45,24 +45,53 @@ def fill(schools: int, responses: int) -> int:
     world = build_world()
     wave = db.session.get(Wave, world.pupil_wave_id)
     boroughs = db.session.scalars(sa.select(Borough)).all()
-    made = [School(urn=f"5{i:05d}", name=f"Bench School {i}", borough=boroughs[i % 33])
-            for i in range(schools)]
+    made = [
+        School(urn=f"5{i:05d}", name=f"Bench School {i}", borough=boroughs[i % 33]) for i in range(schools)
+    ]
     db.session.add_all(made)
     db.session.flush()
-    db.session.add_all(WaveSchool(wave=wave, school=s, expected_pupils=rng.randint(300, 1500))
-                       for s in made)
-    db.session.execute(sa.insert(AccessCode), [
-        {"wave_id": wave.id, "school_id": s.id, "kind": "class", "code": f"B{s.id:05d}{k}XYZ"[:10],
-         "class_label": f"C{k}", "uses": 0, "starts": rng.randint(60, 120)}
-        for s in made for k in range(2)])
+    db.session.add_all(WaveSchool(wave=wave, school=s, expected_pupils=rng.randint(300, 1500)) for s in made)
+    db.session.execute(
+        sa.insert(AccessCode),
+        [
+            {
+                "wave_id": wave.id,
+                "school_id": s.id,
+                "kind": "class",
+                "code": f"B{s.id:05d}{k}XYZ"[:10],
+                "class_label": f"C{k}",
+                "uses": 0,
+                "starts": rng.randint(60, 120),
+            }
+            for s in made
+            for k in range(2)
+        ],
+    )
     for start in range(0, responses, 5000):
         batch = [uuid.uuid4() for _ in range(min(5000, responses - start))]
-        db.session.execute(sa.insert(Response), [
-            {"submission_uuid": u, "wave_id": wave.id, "school_id": rng.choice(made).id,
-             "language": "en", "submitted_on": date.today(), "completed": True} for u in batch])
-        db.session.execute(sa.insert(Answer), [
-            {"response_uuid": u, "question_key": k, "option_code": v, "text_value": None}
-            for u in batch for k, v in AWARE_PUPIL.items() if k != "comments"])
+        db.session.execute(
+            sa.insert(Response),
+            [
+                {
+                    "submission_uuid": u,
+                    "wave_id": wave.id,
+                    "school_id": rng.choice(made).id,
+                    "language": "en",
+                    "submitted_on": date.today(),
+                    "completed": True,
+                }
+                for u in batch
+            ],
+        )
+        db.session.execute(
+            sa.insert(Answer),
+            [
+                {"response_uuid": u, "question_key": k, "option_code": v, "text_value": None}
+                for u in batch
+                for k, v in AWARE_PUPIL.items()
+                if k != "comments"
+            ],
+        )
     db.session.commit()
     return wave.id
 
@@ -95,8 +124,7 @@ def measure(url: str, schools: int, responses: int, repeats: int) -> None:
 
     full = median_ms(page, repeats)
     name = url.split(":", 1)[0]
-    print(f"{name:<22} page {full:7.1f} ms   queries alone {bare:7.1f} ms   "
-          f"page/queries {full / bare:4.1f}")
+    print(f"{name:<22} page {full:7.1f} ms   queries alone {bare:7.1f} ms   page/queries {full / bare:4.1f}")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

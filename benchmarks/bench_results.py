@@ -54,17 +54,26 @@ def fill(responses: int) -> Wave:
     rng = random.Random(9)
     version = load_version(wave.version_id)
     ethnicity = [(o.code, o.group) for o in version.question("ethnicity").options if o.group]
-    schools = list(db.session.scalars(sa.select(WaveSchool.school_id).where(
-        WaveSchool.wave_id == wave.id)))
+    schools = list(db.session.scalars(sa.select(WaveSchool.school_id).where(WaveSchool.wave_id == wave.id)))
     for start in range(0, responses, CHUNK):
         people, answers = [], []
         for _ in range(min(CHUNK, responses - start)):
             key = uuid.UUID(int=rng.getrandbits(128), version=4)
-            people.append({"submission_uuid": key, "wave_id": wave.id,
-                           "school_id": rng.choice(schools), "language": "en",
-                           "submitted_on": date.today(), "completed": True, "held": False})
-            answers += [{"response_uuid": key, "question_key": k, "option_code": v,
-                         "text_value": None} for k, v in demo.pupil_answers(rng, ethnicity).items()]
+            people.append(
+                {
+                    "submission_uuid": key,
+                    "wave_id": wave.id,
+                    "school_id": rng.choice(schools),
+                    "language": "en",
+                    "submitted_on": date.today(),
+                    "completed": True,
+                    "held": False,
+                }
+            )
+            answers += [
+                {"response_uuid": key, "question_key": k, "option_code": v, "text_value": None}
+                for k, v in demo.pupil_answers(rng, ethnicity).items()
+            ]
         db.session.execute(sa.insert(Response), people)
         db.session.execute(sa.insert(Answer), answers)
         db.session.commit()
@@ -95,10 +104,16 @@ def one(url: str, responses: int, export: Path) -> dict:
         export.write_text("".join(microdata.csv_chunks(microdata.load(wave))))
         pd_margins = weighting.margins_table(wave)
         pd_margins.to_csv(export.with_suffix(".margins.csv"), index=False)
-        specs = [{"key": s.key, "question": s.question, "numerator": "|".join(s.numerator),
-                  "filter_col": next(iter(s.base_filter), ""),
-                  "filter_codes": "|".join(next(iter(s.base_filter.values()), ()))}
-                 for s in results.indicator_specs(wave)]
+        specs = [
+            {
+                "key": s.key,
+                "question": s.question,
+                "numerator": "|".join(s.numerator),
+                "filter_col": next(iter(s.base_filter), ""),
+                "filter_codes": "|".join(next(iter(s.base_filter.values()), ())),
+            }
+            for s in results.indicator_specs(wave)
+        ]
         export.with_suffix(".specs.json").write_text(json.dumps(specs))
         client = app.test_client()
         page = f"/results/{draft.id}"
@@ -109,15 +124,20 @@ def one(url: str, responses: int, export: Path) -> dict:
         page_time = (time.perf_counter() - started) / 20
         db.session.remove()
         db.engine.dispose()
-    return {"timings": timings, "converged": run.converged, "cells": cells,
-            "page_ms": page_time * 1000, "peak_mb": resource.getrusage(
-                resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "timings": timings,
+        "converged": run.converged,
+        "cells": cells,
+        "page_ms": page_time * 1000,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def peer(export: Path) -> dict:
     started = time.perf_counter()
-    output = subprocess.run(["Rscript", str(PEER), str(export)], check=True, capture_output=True,
-                            text=True, timeout=3600).stdout
+    output = subprocess.run(
+        ["Rscript", str(PEER), str(export)], check=True, capture_output=True, text=True, timeout=3600
+    ).stdout
     return {"total": time.perf_counter() - started, **json.loads(output.strip().splitlines()[-1])}
 
 
@@ -131,17 +151,23 @@ def main() -> None:
         print(json.dumps(one(args.one[0], int(args.one[1]), Path(args.export))))
         return
     backends = [("SQLite", None)] + ([("PostgreSQL", "pg")] if postgres_available() else [])
-    print(f"{'database':<11}{'responses':>10}{'load s':>8}{'weigh s':>8}{'release s':>10}"
-          f"{'total s':>8}{'peak MB':>8}{'page ms':>8}{'pages/s':>8}{'R s':>7}{'ours/R':>7}")
+    print(
+        f"{'database':<11}{'responses':>10}{'load s':>8}{'weigh s':>8}{'release s':>10}"
+        f"{'total s':>8}{'peak MB':>8}{'page ms':>8}{'pages/s':>8}{'R s':>7}{'ours/R':>7}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         for name, kind in backends:
             with tempfile.TemporaryDirectory() as folder:
                 url = create_pg_database() if kind else f"sqlite:///{folder}/bench.sqlite3"
                 export = Path(folder) / "wave.csv"
                 try:
-                    out = subprocess.run([sys.executable, __file__, "--one", url, str(size),
-                                          "--export", str(export)], check=True,
-                                         capture_output=True, text=True, cwd=ROOT).stdout
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--one", url, str(size), "--export", str(export)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                        cwd=ROOT,
+                    ).stdout
                     ours = json.loads(out.strip().splitlines()[-1])
                     theirs = peer(export)
                 finally:
@@ -150,15 +176,21 @@ def main() -> None:
             t = ours["timings"]
             total = sum(t.values())
             ours_vs_r = (t["weigh"] + t["release"]) / theirs["compute"]
-            print(f"{name:<11}{size:>10,}{t['load']:>8.2f}{t['weigh']:>8.2f}{t['release']:>10.2f}"
-                  f"{total:>8.2f}{ours['peak_mb']:>8.0f}{ours['page_ms']:>8.1f}"
-                  f"{1000 / ours['page_ms']:>8.0f}{theirs['compute']:>7.2f}{ours_vs_r:>7.2f}")
+            print(
+                f"{name:<11}{size:>10,}{t['load']:>8.2f}{t['weigh']:>8.2f}{t['release']:>10.2f}"
+                f"{total:>8.2f}{ours['peak_mb']:>8.0f}{ours['page_ms']:>8.1f}"
+                f"{1000 / ours['page_ms']:>8.0f}{theirs['compute']:>7.2f}{ours_vs_r:>7.2f}"
+            )
             shares = ", ".join(f"{k} {v / total:.0%}" for k, v in t.items())
-            print(f"  phases: {shares}; {ours['cells']} published cells; R read "
-                  f"{theirs['read']:.2f} s, calibrate {theirs['calibrate']:.2f} s, "
-                  f"svyby {theirs['svyby']:.2f} s ({theirs['tables']} tables)")
-    print("ours/R compares weigh + release (raking, every estimate with its CI, disclosure "
-          "control, equality view, trends) with R's calibrate + svyby (estimates and SEs only).")
+            print(
+                f"  phases: {shares}; {ours['cells']} published cells; R read "
+                f"{theirs['read']:.2f} s, calibrate {theirs['calibrate']:.2f} s, "
+                f"svyby {theirs['svyby']:.2f} s ({theirs['tables']} tables)"
+            )
+    print(
+        "ours/R compares weigh + release (raking, every estimate with its CI, disclosure "
+        "control, equality view, trends) with R's calibrate + svyby (estimates and SEs only)."
+    )
 
 
 if __name__ == "__main__":

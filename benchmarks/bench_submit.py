@@ -43,8 +43,10 @@ def forge_pupils(app, count: int) -> list[tuple[str, dict[str, str]]]:
     with app.app_context():
         wave = db.session.scalar(sa.select(AccessCode).where(AccessCode.kind == CodeKind.CLASS))
         wave_id, version_id = wave.wave_id, wave.wave.version_id
-        codes = [(c.id, c.school_id) for c in db.session.scalars(
-            sa.select(AccessCode).where(AccessCode.kind == CodeKind.CLASS))]
+        codes = [
+            (c.id, c.school_id)
+            for c in db.session.scalars(sa.select(AccessCode).where(AccessCode.kind == CodeKind.CLASS))
+        ]
     serializer = app.session_interface.get_signing_serializer(app)
     pupils = []
     for i in range(count):
@@ -53,10 +55,17 @@ def forge_pupils(app, count: int) -> list[tuple[str, dict[str, str]]]:
         with app.test_request_context():
             token = generate_csrf()
             session["draft"] = {
-                "wave_id": wave_id, "version_id": version_id, "school_id": school_id,
-                "code_id": code_id, "language": "en", "on_kiosk": True,
-                "submission_uuid": submission_uuid, "answers": dict(AWARE_PUPIL),
-                "assented": True, "touched_at": time.time()}
+                "wave_id": wave_id,
+                "version_id": version_id,
+                "school_id": school_id,
+                "code_id": code_id,
+                "language": "en",
+                "on_kiosk": True,
+                "submission_uuid": submission_uuid,
+                "answers": dict(AWARE_PUPIL),
+                "assented": True,
+                "touched_at": time.time(),
+            }
             cookie = serializer.dumps(dict(session))
         pupils.append((cookie, {"csrf_token": token, "submission_uuid": submission_uuid}))
     return pupils
@@ -67,10 +76,23 @@ def serve(module: str, env: dict[str, str], workers: int):
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--backlog", "2048", module],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
+            module,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -81,8 +103,7 @@ def serve(module: str, env: dict[str, str], workers: int):
     return process, base
 
 
-def hammer(base: str, pupils, concurrency: int, rate: float | None = None
-           ) -> tuple[float, list[float], int]:
+def hammer(base: str, pupils, concurrency: int, rate: float | None = None) -> tuple[float, list[float], int]:
     """Sends every submission once; returns wall time, latencies and acknowledged count.
 
     Without ``rate`` it is a closed loop (``concurrency`` clients, each sending as soon as the
@@ -106,13 +127,13 @@ def hammer(base: str, pupils, concurrency: int, rate: float | None = None
             due = begin + index / rate
             time.sleep(max(0.0, due - started))
             started = due
-        response = http.post(f"{base}/send", data=body, cookies={"session": cookie},
-                             allow_redirects=False, timeout=60)
+        response = http.post(
+            f"{base}/send", data=body, cookies={"session": cookie}, allow_redirects=False, timeout=60
+        )
         elapsed = time.perf_counter() - started
         with lock:
             latencies.append(elapsed)
-            acknowledged += response.status_code == 303 and \
-                response.headers.get("Location") == "/thanks"
+            acknowledged += response.status_code == 303 and response.headers.get("Location") == "/thanks"
 
     begin = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -123,8 +144,10 @@ def hammer(base: str, pupils, concurrency: int, rate: float | None = None
 def report(name: str, wall: float, latencies: list[float], acknowledged: int, total: int) -> float:
     rate = acknowledged / wall
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"{name:<34} {rate:8.0f}/s   p50 {cuts[49] * 1000:6.1f} ms   "
-          f"p99 {cuts[98] * 1000:6.1f} ms   acknowledged {acknowledged}/{total}")
+    print(
+        f"{name:<34} {rate:8.0f}/s   p50 {cuts[49] * 1000:6.1f} ms   "
+        f"p99 {cuts[98] * 1000:6.1f} ms   acknowledged {acknowledged}/{total}"
+    )
     return rate
 
 
@@ -145,34 +168,47 @@ def main() -> None:
             load_demo(responses=0)
             db.session.commit()
         pupils = forge_pupils(app, 2 * args.submissions)
-        saturating, paced = pupils[:args.submissions], pupils[args.submissions:]
+        saturating, paced = pupils[: args.submissions], pupils[args.submissions :]
         env = {"DATABASE_URL": url, "SECRET_KEY": SERVER_SECRET, "SURVEY_CONFIG": "development"}
-        print(f"{args.submissions} submissions per run, {args.concurrency} concurrent clients, "
-              f"{args.workers} gunicorn workers, PostgreSQL on 127.0.0.1, {os.cpu_count()} cores")
+        print(
+            f"{args.submissions} submissions per run, {args.concurrency} concurrent clients, "
+            f"{args.workers} gunicorn workers, PostgreSQL on 127.0.0.1, {os.cpu_count()} cores"
+        )
         process, base = serve("wsgi:app", env, args.workers)
         try:
-            ours = report(f"ours, saturated ({args.concurrency} clients)",
-                          *hammer(base, saturating, args.concurrency), len(saturating))
-            report(f"ours, paced at {args.rate:.0f}/s (P-36)",
-                   *hammer(base, paced, 4 * args.concurrency, args.rate), len(paced))
+            ours = report(
+                f"ours, saturated ({args.concurrency} clients)",
+                *hammer(base, saturating, args.concurrency),
+                len(saturating),
+            )
+            report(
+                f"ours, paced at {args.rate:.0f}/s (P-36)",
+                *hammer(base, paced, 4 * args.concurrency, args.rate),
+                len(paced),
+            )
         finally:
             process.terminate()
             process.wait()
         with app.app_context():
             stored = db.session.scalar(sa.select(sa.func.count()).select_from(Response))
             answers = db.session.scalar(sa.text("SELECT count(*) FROM answer"))
-            db.session.execute(sa.text(
-                "CREATE TABLE peer_response (id uuid PRIMARY KEY, body text NOT NULL)"))
+            db.session.execute(
+                sa.text("CREATE TABLE peer_response (id uuid PRIMARY KEY, body text NOT NULL)")
+            )
             db.session.commit()
-        print(f"stored responses {stored} (answers {answers}) for {len(pupils)} acknowledged; "
-              f"stored == acknowledged: {stored == len(pupils)}")
+        print(
+            f"stored responses {stored} (answers {answers}) for {len(pupils)} acknowledged; "
+            f"stored == acknowledged: {stored == len(pupils)}"
+        )
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         process, base = serve("benchmarks.peer_app:app", {"PEER_DSN": dsn}, args.workers)
         try:
-            fresh = [(cookie, {**body, "submission_uuid": str(uuid.uuid4())})
-                     for cookie, body in saturating]
-            peer = report(f"peer, saturated ({args.concurrency} clients)",
-                          *hammer(base, fresh, args.concurrency), len(fresh))
+            fresh = [(cookie, {**body, "submission_uuid": str(uuid.uuid4())}) for cookie, body in saturating]
+            peer = report(
+                f"peer, saturated ({args.concurrency} clients)",
+                *hammer(base, fresh, args.concurrency),
+                len(fresh),
+            )
         finally:
             process.terminate()
             process.wait()

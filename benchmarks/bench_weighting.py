@@ -42,20 +42,25 @@ def make_data(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     schools = max(n // 100, 64)
     school = rng.integers(0, schools, n)
-    columns = {"borough": pd.Categorical.from_codes(school % 32, [f"b{i}" for i in range(32)]),
-               "school": school.astype(str)}
+    columns = {
+        "borough": pd.Categorical.from_codes(school % 32, [f"b{i}" for i in range(32)]),
+        "school": school.astype(str),
+    }
     for variable, size in list(VARIABLES.items())[1:]:
         shares = rng.dirichlet(np.full(size, 2.0))
-        columns[variable] = pd.Categorical.from_codes(rng.choice(size, n, p=shares),
-                                                      [f"{variable[:1]}{i}" for i in range(size)])
-    columns["outcome"] = pd.Categorical.from_codes(rng.choice(4, n, p=[0.4, 0.45, 0.05, 0.1]),
-                                                   ["more", "same", "less", "dont_know"])
+        columns[variable] = pd.Categorical.from_codes(
+            rng.choice(size, n, p=shares), [f"{variable[:1]}{i}" for i in range(size)]
+        )
+    columns["outcome"] = pd.Categorical.from_codes(
+        rng.choice(4, n, p=[0.4, 0.45, 0.05, 0.1]), ["more", "same", "less", "dont_know"]
+    )
     columns["group"] = pd.Categorical.from_codes(rng.integers(0, 9, n), [f"g{i}" for i in range(9)])
     frame = pd.DataFrame(columns)
     rows = []
     for variable, size in VARIABLES.items():
-        for category, share in zip(frame[variable].cat.categories,
-                                   rng.dirichlet(np.full(size, 5.0)), strict=True):
+        for category, share in zip(
+            frame[variable].cat.categories, rng.dirichlet(np.full(size, 5.0)), strict=True
+        ):
             rows.append((variable, category, share))
     return frame, pd.DataFrame(rows, columns=["variable", "category", "proportion"])
 
@@ -88,34 +93,47 @@ def ours_rake(frame, margins):
 def balance_rake(frame, margins):
     from balance.weighting_methods.rake import rake as balance_rake_fn
 
-    targets = {v: dict(zip(g["category"], g["proportion"], strict=True))
-               for v, g in margins.groupby("variable")}
+    targets = {
+        v: dict(zip(g["category"], g["proportion"], strict=True)) for v, g in margins.groupby("variable")
+    }
     ones = pd.Series(np.ones(len(frame)))
-    return lambda: balance_rake_fn(frame[list(VARIABLES)], ones, None, None,
-                                   variables=list(VARIABLES), transformations=None,
-                                   target_margins=targets, max_iteration=1000,
-                                   convergence_rate=1e-10)["weight"]
+    return lambda: balance_rake_fn(
+        frame[list(VARIABLES)],
+        ones,
+        None,
+        None,
+        variables=list(VARIABLES),
+        transformations=None,
+        target_margins=targets,
+        max_iteration=1000,
+        convergence_rate=1e-10,
+    )["weight"]
 
 
 def weightipy_rake(frame, margins):
     import weightipy
 
-    scheme = {v: dict(zip(g["category"], g["proportion"] * 100, strict=True))
-              for v, g in margins.groupby("variable")}
+    scheme = {
+        v: dict(zip(g["category"], g["proportion"] * 100, strict=True))
+        for v, g in margins.groupby("variable")
+    }
     data = frame[list(VARIABLES)].copy()
-    return lambda: weightipy.weight_dataframe(data.copy(), weightipy.scheme_from_dict(scheme),
-                                              weight_column="w")["w"]
+    return lambda: weightipy.weight_dataframe(
+        data.copy(), weightipy.scheme_from_dict(scheme), weight_column="w"
+    )["w"]
 
 
 def ipfn_rake(frame, margins):
     from ipfn import ipfn
 
-    aggregates = [g.set_index("category")["proportion"] * len(frame)
-                  for _, g in margins.groupby("variable", sort=False)]
+    aggregates = [
+        g.set_index("category")["proportion"] * len(frame) for _, g in margins.groupby("variable", sort=False)
+    ]
     dimensions = [[v] for v in margins["variable"].unique()]
     data = frame[list(VARIABLES)].assign(w=1.0)
-    return lambda: ipfn.ipfn(data.copy(), aggregates, dimensions, weight_col="w",
-                             convergence_rate=1e-10, max_iteration=100).iteration()["w"]
+    return lambda: ipfn.ipfn(
+        data.copy(), aggregates, dimensions, weight_col="w", convergence_rate=1e-10, max_iteration=100
+    ).iteration()["w"]
 
 
 def r_timing(frame, margins, mode: str, repeats: int, folder: Path) -> tuple[float, float]:
@@ -124,9 +142,12 @@ def r_timing(frame, margins, mode: str, repeats: int, folder: Path) -> tuple[flo
         frame.to_csv(data, index=False)
     margin_file = folder / "margins.csv"
     margins.to_csv(margin_file, index=False)
-    output = subprocess.run(["Rscript", str(ROOT / "benchmarks" / "bench_r.R"), str(data),
-                             str(margin_file), str(repeats), mode],
-                            check=True, capture_output=True, text=True).stdout.split("\n")
+    output = subprocess.run(
+        ["Rscript", str(ROOT / "benchmarks" / "bench_r.R"), str(data), str(margin_file), str(repeats), mode],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
     seconds = [float(line.split()[1]) for line in output if line.startswith("seconds")]
     peak = [float(line.split()[1]) for line in output if line.startswith("peak_mb")][0]
     return statistics.median(seconds), peak
@@ -162,14 +183,19 @@ def main() -> None:
                 repeats = 1 if n >= 1_000_000 else min(args.repeats, 3)
                 seconds, peak, theirs = measure(build(frame, margins), repeats)
                 too_slow |= {name} if seconds > SLOW else set()
-                print(f"{n:>9} {name:<22} {seconds:>10.4f} {seconds / ours_s:>8.1f} {peak:>9.1f}"
-                      f"  {agreement(weights, theirs):.1e}")
+                print(
+                    f"{n:>9} {name:<22} {seconds:>10.4f} {seconds / ours_s:>8.1f} {peak:>9.1f}"
+                    f"  {agreement(weights, theirs):.1e}"
+                )
             seconds, peak = r_timing(frame, margins, "rake", 3, Path(tmp))
             print(f"{n:>9} {'R survey::rake':<22} {seconds:>10.4f} {seconds / ours_s:>8.1f} {peak:>9.1f}")
             weighted = frame.assign(weight=weights)
-            est_s, est_mb, _ = measure(lambda w=weighted, m=margins: estimate(
-                w, "outcome", "weight", strata="borough", cluster="school", margins=m,
-                by="group"), args.repeats)
+            est_s, est_mb, _ = measure(
+                lambda w=weighted, m=margins: estimate(
+                    w, "outcome", "weight", strata="borough", cluster="school", margins=m, by="group"
+                ),
+                args.repeats,
+            )
             print(f"{n:>9} {'ours estimate':<22} {est_s:>10.4f} {1:>8.1f} {est_mb:>9.1f}")
             seconds, peak = r_timing(frame, margins, "estimate", 1 if n >= 1_000_000 else 3, Path(tmp))
             print(f"{n:>9} {'R calibrate+svyby':<22} {seconds:>10.4f} {seconds / est_s:>8.1f} {peak:>9.1f}")

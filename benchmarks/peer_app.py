@@ -18,6 +18,8 @@ connection = psycopg.connect(os.environ["PEER_DSN"], autocommit=True)
 
 @app.post("/send")
 def send():
-    connection.execute("INSERT INTO peer_response (id, body) VALUES (%s, %s)",
-                       (uuid.UUID(request.form["submission_uuid"]), request.get_data(as_text=True)))
+    connection.execute(
+        "INSERT INTO peer_response (id, body) VALUES (%s, %s)",
+        (uuid.UUID(request.form["submission_uuid"]), request.get_data(as_text=True)),
+    )
     return "", 303, {"Location": "/thanks"}

@@ -22,8 +22,7 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     _register_cli(app)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
-                                x_port=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     return app
 
 
@@ -37,7 +36,8 @@ def _configure(app: Flask, config: type[Config] | None, overrides: dict[str, obj
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_timeout": app.config["DB_POOL_TIMEOUT_SECONDS"],
             "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_SECONDS"]},
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
     # Keep non-Latin free text compact in the session cookie (UTF-8 instead of \u escapes).
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

@@ -37,13 +37,18 @@ def load_builtin() -> None:
 
 @click.command("demo")
 @with_appcontext
-@click.option("--responses", default=0, show_default=True,
-              help="Top the demo pupil wave up to this many synthetic responses.")
+@click.option(
+    "--responses",
+    default=0,
+    show_default=True,
+    help="Top the demo pupil wave up to this many synthetic responses.",
+)
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the responses.")
 def load_demo(responses: int, seed: int) -> None:
     """Create the demo schools, waves, codes and margins (idempotent) and print how to start."""
-    summary = demo.load_demo(responses=responses, seed=seed,
-                             max_text=current_app.config["FREE_TEXT_MAX_CHARS"])
+    summary = demo.load_demo(
+        responses=responses, seed=seed, max_text=current_app.config["FREE_TEXT_MAX_CHARS"]
+    )
     db.session.commit()
     click.echo(f"Demo ready: {summary.responses_added} responses added.\n")
     click.echo("Pupil survey (kiosk): open http://127.0.0.1:5000/ and type a class code:")
@@ -65,8 +70,12 @@ users = AppGroup("users", help="Staff accounts.")
 @users.command("create")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input "
-              "instead of generating one (never pass passwords as arguments).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input "
+    "instead of generating one (never pass passwords as arguments).",
+)
 def create_user(email: str, role: str, password_stdin: bool) -> None:
     """Create a staff user; prints a generated password unless one is piped in."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
@@ -177,8 +186,16 @@ def export(wave_id: int, format: str, path: str, text: bool) -> None:
             out.writelines(microdata.csv_chunks(data))
     else:
         microdata.write(data, format, path)
-    audit.record(None, "export_microdata", "wave", wave_id, format=format, free_text=text,
-                 rows=len(data.frame), weight_run=data.weight_run_id)
+    audit.record(
+        None,
+        "export_microdata",
+        "wave",
+        wave_id,
+        format=format,
+        free_text=text,
+        rows=len(data.frame),
+        weight_run=data.weight_run_id,
+    )
     db.session.commit()
     click.echo(f"Wrote {len(data.frame):,} responses to {path}.")
 
@@ -192,12 +209,18 @@ def retention_run(dry_run: bool) -> None:
     """Delete free-text answers past their wave's retention period and old access codes
     (cron-ready: run daily)."""
     result = retention.run(dry_run=dry_run)
-    audit.record(None, "retention_run", "retention", None, dry_run=dry_run,
-                 text_answers=result.text_answers, access_codes=result.access_codes)
+    audit.record(
+        None,
+        "retention_run",
+        "retention",
+        None,
+        dry_run=dry_run,
+        text_answers=result.text_answers,
+        access_codes=result.access_codes,
+    )
     db.session.commit()
     verb = "Would delete" if dry_run else "Deleted"
-    click.echo(f"{verb} {result.text_answers:,} free-text answers and "
-               f"{result.access_codes:,} access codes.")
+    click.echo(f"{verb} {result.text_answers:,} free-text answers and {result.access_codes:,} access codes.")
 
 
 def register(app: Flask) -> None:

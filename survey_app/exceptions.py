@@ -1,12 +1,12 @@
 """Domain errors: what a service says went wrong, in words a respondent or admin can act on.
 
-    SurveyError                  base; ``message`` is safe to show to the user
-    ├── AccessCodeError          unknown, revoked, expired or used-up code
-    ├── WaveNotAcceptingError    the wave is not open (not yet, or closed)
-    ├── InvalidAnswersError      an answer outside its question's options, or a missing required one
-    ├── InvalidTransitionError   a state change the lifecycle forbids (e.g. reopening a published wave)
-    ├── WaveNotReadyError        opening a wave that lacks schools, codes or dates it needs
-    └── FrozenVersionError       editing a questionnaire version a wave already uses
+SurveyError                  base; ``message`` is safe to show to the user
+├── AccessCodeError          unknown, revoked, expired or used-up code
+├── WaveNotAcceptingError    the wave is not open (not yet, or closed)
+├── InvalidAnswersError      an answer outside its question's options, or a missing required one
+├── InvalidTransitionError   a state change the lifecycle forbids (e.g. reopening a published wave)
+├── WaveNotReadyError        opening a wave that lacks schools, codes or dates it needs
+└── FrozenVersionError       editing a questionnaire version a wave already uses
 """
 
 from __future__ import annotations

@@ -15,16 +15,18 @@ UPLOAD_ENDPOINTS = frozenset({"admin.schools", "admin.wave_schools", "admin.wave
 # text, and none of these means anything in a form or an address.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -60,11 +62,16 @@ def clean_input() -> None:
     values = [request.path, *(part for item in request.args.items(multi=True) for part in item)]
     if any(CONTROL_CHARACTERS.search(value) for value in values):
         abort(400)
-    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
-                                                         "multipart/form-data"):
-        request.form = ImmutableMultiDict([
-            (CONTROL_CHARACTERS.sub("", key), CONTROL_CHARACTERS.sub("", value))
-            for key, value in request.form.items(multi=True)])
+    if request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        request.form = ImmutableMultiDict(
+            [
+                (CONTROL_CHARACTERS.sub("", key), CONTROL_CHARACTERS.sub("", value))
+                for key, value in request.form.items(multi=True)
+            ]
+        )
 
 
 def register_request_checks(app: Flask) -> None:

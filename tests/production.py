@@ -42,8 +42,10 @@ def redis_server() -> Iterator[str]:
     binary = shutil.which("redis-server")
     require(binary is not None, "redis-server (Debian package redis-server)")
     port = free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         _wait_for_port(port, "redis-server", process)
         yield f"redis://127.0.0.1:{port}/0"
@@ -54,9 +56,28 @@ def redis_server() -> Iterator[str]:
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -69,8 +90,14 @@ def nginx(upstream: str, folder: Path) -> Iterator[tuple[str, Path]]:
     cert, key = self_signed_certificate(folder)
     https_port, http_port = free_port(), free_port()
     site = Template(SITE.read_text()).safe_substitute(
-        APP_UPSTREAM=upstream, HTTPS_PORT=https_port, HTTP_PORT=http_port, SERVER_NAME="localhost",
-        TLS_CERT=cert, TLS_KEY=key, STATIC_ROOT=ROOT / "survey_app" / "static")
+        APP_UPSTREAM=upstream,
+        HTTPS_PORT=https_port,
+        HTTP_PORT=http_port,
+        SERVER_NAME="localhost",
+        TLS_CERT=cert,
+        TLS_KEY=key,
+        STATIC_ROOT=ROOT / "survey_app" / "static",
+    )
     (folder / "site.conf").write_text(site)
     (folder / "nginx.conf").write_text(f"""
 worker_processes 1;
@@ -90,8 +117,10 @@ http {{
     include {folder}/site.conf;
 }}
 """)
-    process = subprocess.Popen([binary, "-p", str(folder), "-c", str(folder / "nginx.conf"),
-                                "-g", "daemon off;"], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait_for_port(https_port, "nginx", process)
         yield f"https://localhost:{https_port}", cert
@@ -109,13 +138,21 @@ class Stack:
 
 
 @contextmanager
-def production_stack(database_url: str, folder: Path, workers: int = 3,
-                     extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+def production_stack(
+    database_url: str, folder: Path, workers: int = 3, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
     with redis_server() as redis_url:
-        env = {"SURVEY_CONFIG": "production", "SECRET_KEY": PRODUCTION_SECRET,
-               "RATELIMIT_STORAGE_URI": redis_url, "PROXY_HOPS": "1", **(extra_env or {})}
-        with (gunicorn(database_url, workers=workers, threads=2, extra_env=env) as app_base,
-              nginx(app_base.removeprefix("http://"), folder) as (https_base, cert)):
+        env = {
+            "SURVEY_CONFIG": "production",
+            "SECRET_KEY": PRODUCTION_SECRET,
+            "RATELIMIT_STORAGE_URI": redis_url,
+            "PROXY_HOPS": "1",
+            **(extra_env or {}),
+        }
+        with (
+            gunicorn(database_url, workers=workers, threads=2, extra_env=env) as app_base,
+            nginx(app_base.removeprefix("http://"), folder) as (https_base, cert),
+        ):
             yield Stack(https_base, cert, app_base, redis_url)
 
 

@@ -24,16 +24,38 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 4, threads: int = 2,
-             extra_env: dict[str, str] | None = None) -> Iterator[str]:
+def gunicorn(
+    database_url: str, workers: int = 4, threads: int = 2, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Serves ``wsgi:app`` on a free loopback port; yields the base URL; stops it afterwards."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SURVEY_CONFIG": "development",
-           "SECRET_KEY": SERVER_SECRET, **(extra_env or {})}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SURVEY_CONFIG": "development",
+        "SECRET_KEY": SERVER_SECRET,
+        **(extra_env or {}),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "2",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
@@ -67,8 +89,7 @@ class HttpClient:
         return HttpResponse(self.session.get(self.base + path, allow_redirects=False, timeout=30))
 
     def post(self, path: str, data: dict | None = None) -> HttpResponse:
-        return HttpResponse(self.session.post(self.base + path, data=data, allow_redirects=False,
-                                              timeout=30))
+        return HttpResponse(self.session.post(self.base + path, data=data, allow_redirects=False, timeout=30))
 
 
 class HttpResponse:

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN_URL = os.environ.get(
-    "TEST_PG_ADMIN_URL", "postgresql+psycopg://surveys:surveys@127.0.0.1:5432/postgres")
+    "TEST_PG_ADMIN_URL", "postgresql+psycopg://surveys:surveys@127.0.0.1:5432/postgres"
+)
 
 
 def require(available: bool, what: str) -> None:
@@ -56,7 +57,8 @@ def drop_pg_database(url: str) -> None:
 
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert match, "page has no CSRF token"
     return match.group(1)
 
@@ -91,17 +93,27 @@ def build_world() -> World:
 
     builtin.load_all()
     boroughs = db.session.scalars(sa.select(Borough).order_by(Borough.code).limit(2)).all()
-    schools = [School(urn=f"10000{i}", name=f"Test School {i}", borough=boroughs[i % 2])
-               for i in range(3)]
+    schools = [School(urn=f"10000{i}", name=f"Test School {i}", borough=boroughs[i % 2]) for i in range(3)]
     db.session.add_all(schools)
     versions = {q.audience: q.versions[-1] for q in db.session.scalars(sa.select(Questionnaire))}
     now = utcnow()
-    pupil = Wave(name="Pupil wave", slug="pupil-wave", version=versions[Audience.PUPIL],
-                 audience=Audience.PUPIL, opens_at=now - timedelta(days=1),
-                 closes_at=now + timedelta(days=30))
-    public = Wave(name="Public wave", slug="public-wave", version=versions[Audience.PUBLIC],
-                  audience=Audience.PUBLIC, opens_at=now - timedelta(days=1),
-                  closes_at=now + timedelta(days=30), open_link=True)
+    pupil = Wave(
+        name="Pupil wave",
+        slug="pupil-wave",
+        version=versions[Audience.PUPIL],
+        audience=Audience.PUPIL,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+    )
+    public = Wave(
+        name="Public wave",
+        slug="public-wave",
+        version=versions[Audience.PUBLIC],
+        audience=Audience.PUBLIC,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+        open_link=True,
+    )
     db.session.add_all([pupil, public])
     pupil.open()
     public.open()
@@ -111,16 +123,31 @@ def build_world() -> World:
     other = create_codes(pupil, CodeKind.CLASS, 1, school=schools[1], class_label="10Y")
     invitations = create_codes(public, CodeKind.INVITATION, 3)
     db.session.commit()
-    return World(pupil.id, public.id, public.slug, class_codes[0].code, other[0].code,
-                 [c.code for c in invitations], schools[0].id)
+    return World(
+        pupil.id,
+        public.id,
+        public.slug,
+        class_codes[0].code,
+        other[0].code,
+        [c.code for c in invitations],
+        schools[0].id,
+    )
 
 
 # A complete pupil journey for an aware pupil: 13 questions, comments last.
 AWARE_PUPIL = {
-    "year_group": "year_9", "gender": "girl", "ethnicity": "black_caribbean", "send": "yes",
-    "aware_sso": "yes", "know_sso": "yes", "felt_safety": "less_safe",
-    "officer_discipline": "yes", "officer_helped": "no", "safe_at_school": "fairly_safe",
-    "safe_around_school": "fairly_unsafe", "trust_police": "not_much",
+    "year_group": "year_9",
+    "gender": "girl",
+    "ethnicity": "black_caribbean",
+    "send": "yes",
+    "aware_sso": "yes",
+    "know_sso": "yes",
+    "felt_safety": "less_safe",
+    "officer_discipline": "yes",
+    "officer_helped": "no",
+    "safe_at_school": "fairly_safe",
+    "safe_around_school": "fairly_unsafe",
+    "trust_police": "not_much",
     "comments": "The officer stopped me in the corridor.",
 }
 
@@ -188,15 +215,17 @@ def make_staff(email: str, role: str) -> None:
 
 def sign_in(client, email: str, password: str = STAFF_PASSWORD):
     html = client.get("/staff/login").get_data(as_text=True)
-    return client.post("/staff/login", data={"csrf_token": csrf_token(html), "email": email,
-                                             "password": password})
+    return client.post(
+        "/staff/login", data={"csrf_token": csrf_token(html), "email": email, "password": password}
+    )
 
 
 TEST_MARGINS = {"gender": {"boy": 0.5, "girl": 0.48, "another_way": 0.02}}
 
 
-def populate_pupil_wave(wave, responses: int, seed: int, margins: tuple[str, ...] = (
-        "ethnic_group", "gender")) -> None:
+def populate_pupil_wave(
+    wave, responses: int, seed: int, margins: tuple[str, ...] = ("ethnic_group", "gender")
+) -> None:
     """Synthetic pupils for a wave whose schools' rolls keep every class code under its cap,
     and population margins to weight them to (call inside an app context; commits)."""
     import random
@@ -211,6 +240,13 @@ def populate_pupil_wave(wave, responses: int, seed: int, margins: tuple[str, ...
     shares = {"ethnic_group": demo.ETHNIC_GROUP_SHARES, **TEST_MARGINS}
     for variable in margins:
         for category, share in shares[variable].items():
-            db.session.add(PopulationMargin(wave=wave, variable=variable, category=category,
-                                            proportion=share, source_note="test margins"))
+            db.session.add(
+                PopulationMargin(
+                    wave=wave,
+                    variable=variable,
+                    category=category,
+                    proportion=share,
+                    source_note="test margins",
+                )
+            )
     db.session.commit()

@@ -15,9 +15,12 @@ def audit_log():
     form.person.choices = [("", "Anyone")] + [(email, email) for email in audit.people()]
     form.action.choices = [("", "Any action")] + [(a, a.replace("_", " ")) for a in audit.actions()]
     valid = form.validate()
-    page = audit.search(form.person.data or None, form.action.data or None,
-                        form.since.data if valid else None, form.until.data if valid else None,
-                        page=request.args.get("page", 1, type=int))
+    page = audit.search(
+        form.person.data or None,
+        form.action.data or None,
+        form.since.data if valid else None,
+        form.until.data if valid else None,
+        page=request.args.get("page", 1, type=int),
+    )
     filters = {name: value for name, value in request.args.items() if name != "page" and value}
-    return render_template("admin/audit.html", form=form, page=page, filters=filters
-                           ), 200 if valid else 400
+    return render_template("admin/audit.html", form=form, page=page, filters=filters), 200 if valid else 400

@@ -24,15 +24,14 @@ def class_codes(wave_id: int):
     if form.validate_on_submit():
         school = get_or_404(School, form.school_id.data)
         try:
-            made = access_codes.make_class_codes(item, school,
-                                                 access_codes.class_labels(form.labels.data))
+            made = access_codes.make_class_codes(item, school, access_codes.class_labels(form.labels.data))
         except SurveyError as error:
             form.labels.errors = [error.message]
         else:
-            audit.record(current_user, "create_class_codes", "wave", item.id, school=school.urn,
-                         count=len(made))
-            return done(f"{len(made)} class codes made for {school.name}.", "admin.wave",
-                        wave_id=item.id)
+            audit.record(
+                current_user, "create_class_codes", "wave", item.id, school=school.urn, count=len(made)
+            )
+            return done(f"{len(made)} class codes made for {school.name}.", "admin.wave", wave_id=item.id)
     return redisplay("admin/wave.html", **wave_page(item, class_form=form))
 
 
@@ -55,8 +54,11 @@ def codes_csv(wave_id: int):
     body = exports.codes_csv(item, url_for("respond.start", _external=True))
     audit.record(current_user, "export_codes", "wave", item.id)
     db.session.commit()
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="codes-{item.slug}.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="codes-{item.slug}.csv"'},
+    )
 
 
 @bp.get("/waves/<int:wave_id>/schools/<int:school_id>/sheet")
@@ -67,9 +69,14 @@ def code_sheet(wave_id: int, school_id: int):
         abort(404)
     audit.record(current_user, "print_codes", "wave", item.id, school=school.urn)
     db.session.commit()
-    return render_template("admin/code_sheet.html", wave=item, school=school, codes=codes,
-                           display=access_codes.display,
-                           start=url_for("respond.start", _external=True))
+    return render_template(
+        "admin/code_sheet.html",
+        wave=item,
+        school=school,
+        codes=codes,
+        display=access_codes.display,
+        start=url_for("respond.start", _external=True),
+    )
 
 
 @bp.post("/codes/<int:code_id>/revoke")
@@ -79,5 +86,4 @@ def revoke_code(code_id: int):
         abort(400)
     access_codes.revoke(code)
     audit.record(current_user, "revoke_code", "access_code", code.id)
-    return done(f"Code {access_codes.display(code.code)} is cancelled.", "admin.wave",
-                wave_id=code.wave_id)
+    return done(f"Code {access_codes.display(code.code)} is cancelled.", "admin.wave", wave_id=code.wave_id)

@@ -18,15 +18,13 @@ from survey_app.view_helpers import done, get_or_404, redisplay
 
 @bp.get("/questionnaires")
 def questionnaire_list():
-    return render_template("admin/questionnaires.html",
-                           questionnaires=questionnaires.all_questionnaires())
+    return render_template("admin/questionnaires.html", questionnaires=questionnaires.all_questionnaires())
 
 
 @bp.get("/versions/<int:version_id>")
 def version(version_id: int):
     item = get_or_404(QuestionnaireVersion, version_id)
-    return render_template("admin/version.html", version=item, action=ActionForm(),
-                           localised=localised)
+    return render_template("admin/version.html", version=item, action=ActionForm(), localised=localised)
 
 
 @bp.post("/versions/<int:version_id>/copy")
@@ -35,8 +33,9 @@ def version_copy(version_id: int):
         abort(400)
     copy = questionnaires.copy_version(get_or_404(QuestionnaireVersion, version_id))
     audit.record(current_user, "copy_version", "questionnaire_version", copy.id)
-    return done(f"Version {copy.number} created; edit it before a wave uses it.", "admin.version",
-                version_id=copy.id)
+    return done(
+        f"Version {copy.number} created; edit it before a wave uses it.", "admin.version", version_id=copy.id
+    )
 
 
 @bp.route("/versions/<int:version_id>/questions/<key>", methods=["GET", "POST"])
@@ -47,17 +46,29 @@ def question_edit(version_id: int, key: str):
     language = request.args.get("lang", item.languages[0])[:8]
     form = QuestionForm(data=_question_data(question, language))
     form.condition_question.choices = [("", "Always ask it")] + [
-        (q.key, q.key) for q in item.questions if q.position < question.position and q.options]
-    context = {"version": item, "question": question, "form": form, "language": language,
-               "action": ActionForm()}
+        (q.key, q.key) for q in item.questions if q.position < question.position and q.options
+    ]
+    context = {
+        "version": item,
+        "question": question,
+        "form": form,
+        "language": language,
+        "action": ActionForm(),
+    }
     if form.validate_on_submit():
         try:
             questionnaires.update_question(
-                item, key, language, form.wording.data, form.hint.data or "",
-                (form.options.data or "").splitlines(), form.required.data, _condition(form))
+                item,
+                key,
+                language,
+                form.wording.data,
+                form.hint.data or "",
+                (form.options.data or "").splitlines(),
+                form.required.data,
+                _condition(form),
+            )
         except SurveyError as error:
-            return redisplay("admin/question_edit.html", error.status_code, problem=error.message,
-                             **context)
+            return redisplay("admin/question_edit.html", error.status_code, problem=error.message, **context)
         audit.record(current_user, "edit_question", "questionnaire_version", item.id, key=key)
         return done("Question saved.", "admin.version", version_id=item.id)
     return render_template("admin/question_edit.html", **context), 400 if form.errors else 200
@@ -65,11 +76,14 @@ def question_edit(version_id: int, key: str):
 
 def _question_data(question: Question, language: str) -> dict:
     condition = question.condition or {}
-    return {"wording": question.wording.get(language, ""), "hint": question.hint.get(language, ""),
-            "required": question.required,
-            "options": "\n".join(o.label.get(language, "") for o in question.options),
-            "condition_question": condition.get("question", ""),
-            "condition_codes": ", ".join(condition.get("in", []))}
+    return {
+        "wording": question.wording.get(language, ""),
+        "hint": question.hint.get(language, ""),
+        "required": question.required,
+        "options": "\n".join(o.label.get(language, "") for o in question.options),
+        "condition_question": condition.get("question", ""),
+        "condition_codes": ", ".join(condition.get("in", [])),
+    }
 
 
 def _condition(form: QuestionForm) -> dict | None:
@@ -89,14 +103,26 @@ def preview(version_id: int, key: str):
     language = request.args.get("lang", item.languages[0])
     if language not in item.languages:
         language = item.languages[0]
-    form = question_form(item.question(key), language, current_app.config["FREE_TEXT_MAX_CHARS"],
-                         None, request.form if request.method == "POST" else None)
+    form = question_form(
+        item.question(key),
+        language,
+        current_app.config["FREE_TEXT_MAX_CHARS"],
+        None,
+        request.form if request.method == "POST" else None,
+    )
     index = keys.index(key)
     if form.validate_on_submit():
         following = keys[index + 1] if index + 1 < len(keys) else keys[0]
         return redirect(url_for("admin.preview", version_id=item.id, key=following, lang=language), 303)
     back = url_for("admin.preview", version_id=item.id, key=keys[index - 1], lang=language)
-    return render_template("questions/page.html", question=item.question(key), form=form,
-                           draft={"language": language, "on_kiosk": False}, version=item,
-                           number=index + 1, total=len(keys), back_url=back, preview=True
-                           ), 400 if form.errors else 200
+    return render_template(
+        "questions/page.html",
+        question=item.question(key),
+        form=form,
+        draft={"language": language, "on_kiosk": False},
+        version=item,
+        number=index + 1,
+        total=len(keys),
+        back_url=back,
+        preview=True,
+    ), 400 if form.errors else 200

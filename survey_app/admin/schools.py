@@ -20,11 +20,13 @@ def schools_page():
         try:
             summary = school_service.import_schools(form.file.data.read())
         except UploadError as error:
-            return redisplay("admin/schools.html", form=form, upload_error=error,
-                             schools=school_service.all_schools())
-        audit.record(current_user, "import_schools", "school", None, added=summary.added,
-                     updated=summary.updated)
-        return done(f"Imported: {summary.added} added, {summary.updated} updated.",
-                    "admin.schools")
-    return render_template("admin/schools.html", form=form, schools=school_service.all_schools()
-                           ), 400 if form.errors else 200
+            return redisplay(
+                "admin/schools.html", form=form, upload_error=error, schools=school_service.all_schools()
+            )
+        audit.record(
+            current_user, "import_schools", "school", None, added=summary.added, updated=summary.updated
+        )
+        return done(f"Imported: {summary.added} added, {summary.updated} updated.", "admin.schools")
+    return render_template(
+        "admin/schools.html", form=form, schools=school_service.all_schools()
+    ), 400 if form.errors else 200

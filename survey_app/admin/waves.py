@@ -29,14 +29,19 @@ def home():
 @bp.route("/waves/new", methods=["GET", "POST"])
 def wave_new():
     form = WaveForm()
-    form.version_id.choices = [(v.id, f"{v.questionnaire.title} – version {v.number}")
-                               for v in questionnaires.all_versions()]
+    form.version_id.choices = [
+        (v.id, f"{v.questionnaire.title} – version {v.number}") for v in questionnaires.all_versions()
+    ]
     if form.validate_on_submit():
         try:
             wave = waves.create_wave(
-                form.name.data, get_or_404(QuestionnaireVersion, form.version_id.data),
-                _midnight(form.opens_on.data), _midnight(form.closes_on.data),
-                form.open_link.data, form.text_retention_days.data)
+                form.name.data,
+                get_or_404(QuestionnaireVersion, form.version_id.data),
+                _midnight(form.opens_on.data),
+                _midnight(form.closes_on.data),
+                form.open_link.data,
+                form.text_retention_days.data,
+            )
         except SurveyError as error:
             form.name.errors = [error.message]
             return redisplay("admin/wave_new.html", form=form)
@@ -59,12 +64,19 @@ def wave_page(item: Wave, **forms) -> dict:
     links = waves.schools_of(item)
     class_form = forms.get("class_form") or ClassCodesForm()
     class_form.school_id.choices = school_choices(item, links)
-    return {"wave": item, "links": links, "codes": access_codes.of_wave(item),
-            "action": ActionForm(), "upload": forms.get("upload") or UploadForm(),
-            "margins_form": forms.get("margins_form") or MarginsForm(),
-            "class_form": class_form, "invite_form": forms.get("invite_form") or InvitationCodesForm(),
-            "margins": margins.of_wave(item), "display": access_codes.display,
-            "upload_error": forms.get("upload_error")}
+    return {
+        "wave": item,
+        "links": links,
+        "codes": access_codes.of_wave(item),
+        "action": ActionForm(),
+        "upload": forms.get("upload") or UploadForm(),
+        "margins_form": forms.get("margins_form") or MarginsForm(),
+        "class_form": class_form,
+        "invite_form": forms.get("invite_form") or InvitationCodesForm(),
+        "margins": margins.of_wave(item),
+        "display": access_codes.display,
+        "upload_error": forms.get("upload_error"),
+    }
 
 
 def school_choices(item: Wave, links: list | None = None) -> list[tuple[int, str]]:
@@ -82,24 +94,38 @@ def wave_move(wave_id: int, move: str):
         audit.record(current_user, f"{move}_wave", "wave", item.id)
         return done(f"Wave '{item.name}' is now {item.state.value}.", "admin.wave", wave_id=item.id)
     checks = waves.readiness(item) if move == "open" else []
-    return render_template("admin/wave_move.html", wave=item, move=move, checks=checks,
-                           ready=all(c.ok for c in checks if c.required), action=form
-                           ), 400 if form.errors else 200
+    return render_template(
+        "admin/wave_move.html",
+        wave=item,
+        move=move,
+        checks=checks,
+        ready=all(c.ok for c in checks if c.required),
+        action=form,
+    ), 400 if form.errors else 200
 
 
 @bp.post("/waves/<int:wave_id>/schools")
 def wave_schools(wave_id: int):
-    return _wave_upload(get_or_404(Wave, wave_id), UploadForm(), "upload", "assign_schools",
-                        lambda wave, form: waves.assign_schools(wave, form.file.data.read()),
-                        "{count} schools assigned with their expected pupils.")
+    return _wave_upload(
+        get_or_404(Wave, wave_id),
+        UploadForm(),
+        "upload",
+        "assign_schools",
+        lambda wave, form: waves.assign_schools(wave, form.file.data.read()),
+        "{count} schools assigned with their expected pupils.",
+    )
 
 
 @bp.post("/waves/<int:wave_id>/margins")
 def wave_margins(wave_id: int):
-    return _wave_upload(get_or_404(Wave, wave_id), MarginsForm(), "margins_form", "upload_margins",
-                        lambda wave, form: margins.replace_margins(wave, form.file.data.read(),
-                                                                   form.source_note.data),
-                        "{count} population margins saved.")
+    return _wave_upload(
+        get_or_404(Wave, wave_id),
+        MarginsForm(),
+        "margins_form",
+        "upload_margins",
+        lambda wave, form: margins.replace_margins(wave, form.file.data.read(), form.source_note.data),
+        "{count} population margins saved.",
+    )
 
 
 def _wave_upload(item: Wave, form, form_name: str, action: str, store, message: str):
@@ -109,8 +135,7 @@ def _wave_upload(item: Wave, form, form_name: str, action: str, store, message: 
     try:
         count = store(item, form)
     except UploadError as error:
-        return redisplay("admin/wave.html", **wave_page(item, **{form_name: form},
-                                                        upload_error=error))
+        return redisplay("admin/wave.html", **wave_page(item, **{form_name: form}, upload_error=error))
     audit.record(current_user, action, "wave", item.id, rows=count)
     return done(message.format(count=count), "admin.wave", wave_id=item.id)
 

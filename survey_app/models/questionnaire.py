@@ -114,7 +114,6 @@ class Question(db.Model):
         return condition_met(self.condition, answers)
 
 
-
 class Option(db.Model):
     __table_args__ = (
         UniqueConstraint("question_id", "code"),

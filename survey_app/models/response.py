@@ -33,9 +33,7 @@ class Response(db.Model):
 
 class Answer(db.Model):
     __table_args__ = (
-        CheckConstraint(
-            "(option_code IS NULL) <> (text_value IS NULL)", name="one_kind_of_value"
-        ),
+        CheckConstraint("(option_code IS NULL) <> (text_value IS NULL)", name="one_kind_of_value"),
     )
 
     response_uuid: Mapped[uuid.UUID] = mapped_column(

@@ -43,9 +43,11 @@ class ResponseWeight(db.Model):
     """One response's weight in one run. Holds nothing that could identify anyone."""
 
     weight_run_id: Mapped[int] = mapped_column(
-        ForeignKey("weight_run.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("weight_run.id", ondelete="CASCADE"), primary_key=True
+    )
     response_uuid: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("response.submission_uuid", ondelete="CASCADE"), primary_key=True)
+        Uuid, ForeignKey("response.submission_uuid", ondelete="CASCADE"), primary_key=True
+    )
     weight: Mapped[float] = mapped_column(Float)
 
 
@@ -60,8 +62,7 @@ class Release(db.Model):
     wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
     weight_run_id: Mapped[int] = mapped_column(ForeignKey("weight_run.id"))
     title: Mapped[str] = mapped_column(String(200))
-    state: Mapped[ReleaseState] = mapped_column(enum_column(ReleaseState),
-                                                default=ReleaseState.DRAFT)
+    state: Mapped[ReleaseState] = mapped_column(enum_column(ReleaseState), default=ReleaseState.DRAFT)
     # Every number the release publishes: {"indicators": [rows...], ...} in published form.
     tables: Mapped[dict[str, Any]] = mapped_column(JSON)
     methodology: Mapped[str] = mapped_column(Text)
@@ -82,10 +83,10 @@ class Release(db.Model):
 
     def publish(self, by_id: int | None) -> None:
         if self.state is not ReleaseState.DRAFT:
-            raise InvalidTransitionError(f"Release {self.id} is {self.state.value}; only a draft "
-                                         "can be published.")
-        self.state, self.published_by_id, self.published_at = (
-            ReleaseState.PUBLISHED, by_id, utcnow())
+            raise InvalidTransitionError(
+                f"Release {self.id} is {self.state.value}; only a draft can be published."
+            )
+        self.state, self.published_by_id, self.published_at = (ReleaseState.PUBLISHED, by_id, utcnow())
 
     def supersede(self) -> None:
         if self.state is not ReleaseState.PUBLISHED:
@@ -109,7 +110,8 @@ def _published_releases_never_change(session: Session, flush_context, instances)
         if release in session.deleted:
             raise PermissionError("a published release cannot be deleted")
         changed = {a.key for a in db.inspect(release).attrs if a.history.has_changes()}
-        allowed = {"state"} if (was, release.state) == (
-            ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED) else set()
+        allowed = (
+            {"state"} if (was, release.state) == (ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED) else set()
+        )
         if changed - allowed:
             raise PermissionError(f"a published release cannot change ({', '.join(sorted(changed))})")

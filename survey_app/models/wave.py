@@ -134,9 +134,7 @@ class AccessCode(db.Model):
     __table_args__ = (
         CheckConstraint("uses >= 0", name="uses_not_negative"),
         CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="uses_within_max"),
-        CheckConstraint(
-            "(kind = 'class') = (school_id IS NOT NULL)", name="class_codes_have_a_school"
-        ),
+        CheckConstraint("(kind = 'class') = (school_id IS NOT NULL)", name="class_codes_have_a_school"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

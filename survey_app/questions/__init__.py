@@ -12,8 +12,18 @@ from survey_app.models.questionnaire import localised
 from survey_app.services.builtin import read_builtin
 
 ETHNICITY_HEADINGS: dict[str, str] = read_builtin("ethnicity")["headings"]
-LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "bn": "বাংলা", "ur": "اردو",
-                  "so": "Soomaali", "ar": "العربية", "tr": "Türkçe", "ro": "Română", "es": "Español"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "cy": "Cymraeg",
+    "pl": "Polski",
+    "bn": "বাংলা",
+    "ur": "اردو",
+    "so": "Soomaali",
+    "ar": "العربية",
+    "tr": "Türkçe",
+    "ro": "Română",
+    "es": "Español",
+}
 
 
 def _localised(texts: dict[str, str], language: str) -> str:

@@ -25,7 +25,8 @@ class SingleChoiceForm(FlaskForm):
     def configure(self, question: Question, language: str, max_text: int) -> None:
         self.answer.choices = [(o.code, localised(o.label, language)) for o in question.options]
         self.answer.validators = (
-            [InputRequired("Choose one answer to carry on.")] if question.required else [Optional()])
+            [InputRequired("Choose one answer to carry on.")] if question.required else [Optional()]
+        )
 
 
 class TextAnswerForm(FlaskForm):
@@ -33,15 +34,17 @@ class TextAnswerForm(FlaskForm):
 
     def configure(self, question: Question, language: str, max_text: int) -> None:
         self.answer.validators = [
-            Optional(), Length(max=max_text, message=f"Please write no more than {max_text} "
-                               "characters.")]
+            Optional(),
+            Length(max=max_text, message=f"Please write no more than {max_text} characters."),
+        ]
 
 
 FORM_FOR_KIND = {QuestionKind.SINGLE: SingleChoiceForm, QuestionKind.TEXT: TextAnswerForm}
 
 
-def question_form(question: Question, language: str, max_text: int, saved: str | None,
-                  formdata: MultiDict | None) -> SingleChoiceForm | TextAnswerForm:
+def question_form(
+    question: Question, language: str, max_text: int, saved: str | None, formdata: MultiDict | None
+) -> SingleChoiceForm | TextAnswerForm:
     """The form for one question page, filled from the request or from the saved answer."""
     form_cls = FORM_FOR_KIND[question.kind]
     form = form_cls(formdata=formdata, data={"answer": saved})

@@ -8,8 +8,7 @@ from wtforms.validators import InputRequired, Length
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", validators=[
-        InputRequired("Enter the code you were given."), Length(max=40)])
+    code = StringField("Code", validators=[InputRequired("Enter the code you were given."), Length(max=40)])
 
 
 class SubmitForm(FlaskForm):

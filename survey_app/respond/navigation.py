@@ -24,18 +24,21 @@ def preceding(keys: list[str], key: str) -> str | None:
     return keys[index - 1] if index > 0 else None
 
 
-def progress(version: QuestionnaireVersion, answers: Mapping[str, str], key: str
-             ) -> tuple[int, int]:
+def progress(version: QuestionnaireVersion, answers: Mapping[str, str], key: str) -> tuple[int, int]:
     """("Question n of total"): questions that hang on a not-yet-given answer still count, so
     the total does not jump up part-way through."""
     keys = route(version, answers)
-    pending = [q for q in version.questions
-               if q.key not in keys and q.condition and q.condition["question"] not in answers]
+    pending = [
+        q
+        for q in version.questions
+        if q.key not in keys and q.condition and q.condition["question"] not in answers
+    ]
     return keys.index(key) + 1, len(keys) + len(pending)
 
 
-def answers_to_check(version: QuestionnaireVersion, answers: Mapping[str, str], language: str
-                     ) -> list[tuple[Question, str | None]]:
+def answers_to_check(
+    version: QuestionnaireVersion, answers: Mapping[str, str], language: str
+) -> list[tuple[Question, str | None]]:
     """Each question routing asks with the answer as the respondent saw it (``None`` when
     skipped): the "check your answers" page, which shows nothing routing left out."""
     shown = []

@@ -59,20 +59,35 @@ def _draft_or_restart() -> Draft:
 
 def _begin(wave: Wave, school_id: int | None, code_id: int | None, on_kiosk: bool) -> None:
     session.pop(SENT, None)
-    save_draft(Draft(wave_id=wave.id, version_id=wave.version_id, school_id=school_id,
-                     code_id=code_id, language=wave.version.languages[0], on_kiosk=on_kiosk))
+    save_draft(
+        Draft(
+            wave_id=wave.id,
+            version_id=wave.version_id,
+            school_id=school_id,
+            code_id=code_id,
+            language=wave.version.languages[0],
+            on_kiosk=on_kiosk,
+        )
+    )
 
 
 @bp.get("/")
 def start():
     current_draft()  # drops a draft left idle too long, so a stale one never resumes
-    return render_template("respond/start.html", form=CodeForm(), end_form=CodeForm(prefix="end"),
-                           action=ActionForm(), kiosk=current_kiosk())
+    return render_template(
+        "respond/start.html",
+        form=CodeForm(),
+        end_form=CodeForm(prefix="end"),
+        action=ActionForm(),
+        kiosk=current_kiosk(),
+    )
 
 
 def _code_failure_rules() -> list[throttle.Rule]:
-    return [(current_app.config["CODE_FAILURES_PER_SESSION"], "code:" + _session_key()),
-            (current_app.config["CODE_FAILURES_PER_IP"], "code-ip:" + get_remote_address())]
+    return [
+        (current_app.config["CODE_FAILURES_PER_SESSION"], "code:" + _session_key()),
+        (current_app.config["CODE_FAILURES_PER_IP"], "code-ip:" + get_remote_address()),
+    ]
 
 
 @bp.post("/code")
@@ -97,8 +112,13 @@ def enter_code():
             count_code_start(code.id)
             db.session.commit()
             return redirect(url_for(".privacy"), 303)
-    return render_template("respond/start.html", form=form, end_form=CodeForm(prefix="end"),
-                           action=ActionForm(), kiosk=current_kiosk()), 400
+    return render_template(
+        "respond/start.html",
+        form=form,
+        end_form=CodeForm(prefix="end"),
+        action=ActionForm(),
+        kiosk=current_kiosk(),
+    ), 400
 
 
 @bp.post("/next")
@@ -153,8 +173,9 @@ def end_kiosk():
             return redirect(url_for(".start"), 303)
         throttle.count_failure(rules)
         form.code.errors = ["That is not this class's code. Type the code from your sheet."]
-    return render_template("respond/start.html", form=CodeForm(), end_form=form,
-                           action=ActionForm(), kiosk=kiosk), 400
+    return render_template(
+        "respond/start.html", form=CodeForm(), end_form=form, action=ActionForm(), kiosk=kiosk
+    ), 400
 
 
 @bp.route("/public/<slug>", methods=["GET", "POST"])
@@ -179,8 +200,7 @@ def privacy():
         save_draft(draft)
         version = load_version(draft.version_id)
         return redirect(url_for(".question", key=route(version, draft.answers)[0]), 303)
-    return render_template("respond/privacy.html", form=form, draft=draft,
-                           kiosk=current_kiosk())
+    return render_template("respond/privacy.html", form=form, draft=draft, kiosk=current_kiosk())
 
 
 @bp.route("/q/<key>", methods=["GET", "POST"])
@@ -194,8 +214,13 @@ def question(key: str):
         abort(404)
     item = version.question(key)
     max_text = current_app.config["FREE_TEXT_MAX_CHARS"]
-    form = question_form(item, draft.language, max_text, draft.answers.get(key),
-                         request.form if request.method == "POST" else None)
+    form = question_form(
+        item,
+        draft.language,
+        max_text,
+        draft.answers.get(key),
+        request.form if request.method == "POST" else None,
+    )
     if form.validate_on_submit():
         if form.answer.data:
             draft.answers[key] = form.answer.data
@@ -207,14 +232,18 @@ def question(key: str):
         if request.args.get("change"):
             # Back to "check your answers", unless the change opened a follow-up question.
             opened = after and after not in draft.answers and version.question(after).condition
-            return redirect(url_for(".question", key=after, change=1) if opened
-                            else url_for(".review"), 303)
+            return redirect(url_for(".question", key=after, change=1) if opened else url_for(".review"), 303)
         return redirect(url_for(".question", key=after) if after else url_for(".review"), 303)
     back = preceding(keys, key)
     number, total = progress(version, draft.answers, key)
     return render_template(
-        "questions/page.html", question=item, form=form, draft=draft, version=version,
-        number=number, total=total,
+        "questions/page.html",
+        question=item,
+        form=form,
+        draft=draft,
+        version=version,
+        number=number,
+        total=total,
         back_url=url_for(".question", key=back) if back else url_for(".privacy"),
     ), (400 if form.errors else 200)
 
@@ -227,9 +256,14 @@ def review():
         return redirect(url_for(".privacy"))
     version = load_version(draft.version_id)
     keys = route(version, draft.answers)
-    return render_template("respond/review.html", draft=draft, version=version,
-                           answers=answers_to_check(version, draft.answers, draft.language),
-                           back_key=keys[-1], form=SubmitForm(submission_uuid=draft.submission_uuid))
+    return render_template(
+        "respond/review.html",
+        draft=draft,
+        version=version,
+        answers=answers_to_check(version, draft.answers, draft.language),
+        back_key=keys[-1],
+        form=SubmitForm(submission_uuid=draft.submission_uuid),
+    )
 
 
 def _open_link_submission() -> bool:
@@ -254,8 +288,9 @@ def send():
             session.setdefault(SENT, "public")
             return redirect(url_for(".thanks"), 303)
         return redirect(url_for(".start"), 303)
-    submission = Submission(submission_uuid, draft.wave_id, draft.school_id, draft.code_id,
-                            draft.language, draft.answers)
+    submission = Submission(
+        submission_uuid, draft.wave_id, draft.school_id, draft.code_id, draft.language, draft.answers
+    )
     try:
         store_response(submission, max_text=current_app.config["FREE_TEXT_MAX_CHARS"])
         db.session.commit()
@@ -274,8 +309,9 @@ def thanks():
     never on the previous pupil's thank-you page."""
     if not session.get(SENT):
         return redirect(url_for(".start"), 303)
-    return render_template("respond/thanks.html", kiosk=current_kiosk(), action=ActionForm(),
-                           for_pupils=session[SENT] == "pupil")
+    return render_template(
+        "respond/thanks.html", kiosk=current_kiosk(), action=ActionForm(), for_pupils=session[SENT] == "pupil"
+    )
 
 
 @bp.get("/help")

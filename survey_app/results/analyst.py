@@ -29,8 +29,12 @@ from survey_app.view_helpers import done, get_or_404
 
 @bp.get("/")
 def home():
-    return render_template("results/home.html", waves=waves.all_waves(),
-                           drafts=releases.drafts(), published=releases.public_releases())
+    return render_template(
+        "results/home.html",
+        waves=waves.all_waves(),
+        drafts=releases.drafts(),
+        published=releases.public_releases(),
+    )
 
 
 @bp.get("/waves/<int:wave_id>")
@@ -57,15 +61,17 @@ def draft(wave_id: int):
         abort(400)
     release = releases.create_draft(item, current_user)
     audit.record(current_user, "prepare_release", "release", release.id, wave=item.id)
-    return done("Draft release prepared. Someone else must check and publish it.",
-                 "results.release", release_id=release.id)
+    return done(
+        "Draft release prepared. Someone else must check and publish it.",
+        "results.release",
+        release_id=release.id,
+    )
 
 
 @bp.get("/releases/<int:release_id>")
 def release(release_id: int):
     item = get_or_404(Release, release_id)
-    return render_template("results/release.html", **release_context(item), public=False,
-                           action=ActionForm())
+    return render_template("results/release.html", **release_context(item), public=False, action=ActionForm())
 
 
 @bp.post("/releases/<int:release_id>/publish")
@@ -96,15 +102,25 @@ def export(wave_id: int):
     except SurveyError as error:
         flash(error.message)
         return redirect(url_for("results.wave", wave_id=item.id), 303)
-    audit.record(current_user, "export_microdata", "wave", item.id, format=format,
-                 free_text=include_text, rows=len(data.frame), weight_run=data.weight_run_id)
+    audit.record(
+        current_user,
+        "export_microdata",
+        "wave",
+        item.id,
+        format=format,
+        free_text=include_text,
+        rows=len(data.frame),
+        weight_run=data.weight_run_id,
+    )
     db.session.commit()
     name = data.filename(item, format)
     if format == "csv":
-        return Response(stream_with_context(microdata.csv_chunks(data)), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            stream_with_context(microdata.csv_chunks(data)),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     path = microdata.to_file(data, format)
-    response = send_file(path, mimetype=microdata.FORMATS[format], as_attachment=True,
-                         download_name=name)
+    response = send_file(path, mimetype=microdata.FORMATS[format], as_attachment=True, download_name=name)
     response.call_on_close(lambda: os.unlink(path))
     return response

@@ -39,10 +39,15 @@ def sections(table: pd.DataFrame) -> list[dict]:
         panels = []
         for _, rows in by.groupby("indicator", sort=False):
             rows = rows.rename(columns={"group_label": "label"}).assign(
-                shown=lambda t: t[["percent", "n_rounded"]].notna().all(axis=1))
-            panels.append({"name": rows["name"].iloc[0], "rows": rows.to_dict("records"),
-                           "figure": figure_json(charts.indicator_figure(rows,
-                                                                         rows["name"].iloc[0]))})
+                shown=lambda t: t[["percent", "n_rounded"]].notna().all(axis=1)
+            )
+            panels.append(
+                {
+                    "name": rows["name"].iloc[0],
+                    "rows": rows.to_dict("records"),
+                    "figure": figure_json(charts.indicator_figure(rows, rows["name"].iloc[0])),
+                }
+            )
         out.append({"key": breakdown or "all", "title": title, "panels": panels})
     return out
 
@@ -51,14 +56,17 @@ def headlines(table: pd.DataFrame) -> list[dict]:
     """The overall rows, each with its plain sentence."""
     rows = table[table["breakdown"] == ""].to_dict("records")
     for row in rows:
-        interval = (f"95% CI {row['ci_low']:g}% to {row['ci_high']:g}%"
-                    if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
-                    else "no confidence interval: too few schools in the design")
+        interval = (
+            f"95% CI {row['ci_low']:g}% to {row['ci_high']:g}%"
+            if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
+            else "no confidence interval: too few schools in the design"
+        )
         row["sentence"] = (
             f"{row['name']}: {row['percent']:g}% ({interval}), based on about "
             f"{int(row['n_rounded']):,} respondents."
             if pd.notna(row["percent"]) and pd.notna(row["n_rounded"])
-            else f"{row['name']}: not shown ({row['symbol'] or '[x]'}).")
+            else f"{row['name']}: not shown ({row['symbol'] or '[x]'})."
+        )
     return rows
 
 
@@ -71,12 +79,19 @@ def equality_panels(equality: pd.DataFrame, table: pd.DataFrame) -> list[dict]:
     for _, rows in equality.groupby("indicator", sort=False):
         rows = rows.assign(
             label=rows["breakdown_title"] + ": " + rows["group_label"],
-            percent=[own.get(key) for key in zip(rows["indicator"], rows["breakdown"],
-                                                 rows["group"], strict=True)])
+            percent=[
+                own.get(key) for key in zip(rows["indicator"], rows["breakdown"], rows["group"], strict=True)
+            ],
+        )
         name = rows["name"].iloc[0]
-        panels.append({"name": name, "rows": rows.to_dict("records"),
-                       "flagged": rows.loc[rows["flagged"], "label"].tolist(),
-                       "figure": figure_json(charts.difference_figure(rows, name))})
+        panels.append(
+            {
+                "name": name,
+                "rows": rows.to_dict("records"),
+                "flagged": rows.loc[rows["flagged"], "label"].tolist(),
+                "figure": figure_json(charts.difference_figure(rows, name)),
+            }
+        )
     return panels
 
 
@@ -84,9 +99,14 @@ def trend_panels(trend: pd.DataFrame) -> list[dict]:
     """Per indicator: its figure in each wave and the change since the wave before."""
     if trend.empty:
         return []
-    return [{"name": rows["name"].iloc[0], "rows": rows.to_dict("records"),
-             "figure": figure_json(charts.trend_figure(rows, rows["name"].iloc[0]))}
-            for _, rows in trend.groupby("indicator", sort=False)]
+    return [
+        {
+            "name": rows["name"].iloc[0],
+            "rows": rows.to_dict("records"),
+            "figure": figure_json(charts.trend_figure(rows, rows["name"].iloc[0])),
+        }
+        for _, rows in trend.groupby("indicator", sort=False)
+    ]
 
 
 def funnel_panels(table: pd.DataFrame, area: str) -> list[dict]:
@@ -95,16 +115,23 @@ def funnel_panels(table: pd.DataFrame, area: str) -> list[dict]:
     panels = []
     for _, rows in table.groupby("indicator", sort=False):
         overall = rows[rows["breakdown"] == ""]["estimate"]
-        areas = rows[(rows["breakdown"] == area) & rows["estimate"].notna()
-                     & rows["n_eff"].notna()].rename(columns={"group_label": "label"})
+        areas = rows[(rows["breakdown"] == area) & rows["estimate"].notna() & rows["n_eff"].notna()].rename(
+            columns={"group_label": "label"}
+        )
         if areas.empty or overall.isna().all():
             continue
         centre = float(overall.iloc[0])
         areas = funnel.classify(areas, centre)
         name = rows["name"].iloc[0]
-        panels.append({"name": name, "centre": centre * 100, "rows": areas.to_dict("records"),
-                       "outside": areas.loc[areas["outside"] != "", "label"].tolist(),
-                       "figure": figure_json(charts.funnel_figure(areas, centre, name))})
+        panels.append(
+            {
+                "name": name,
+                "centre": centre * 100,
+                "rows": areas.to_dict("records"),
+                "outside": areas.loc[areas["outside"] != "", "label"].tolist(),
+                "figure": figure_json(charts.funnel_figure(areas, centre, name)),
+            }
+        )
     return panels
 
 
@@ -118,9 +145,12 @@ def release_context(release: Release) -> dict:
 
 def _release_parts(tables: dict) -> dict:
     table = pd.DataFrame(tables["indicators"])
-    return {"headlines": headlines(table), "sections": sections(table),
-            "equality": equality_panels(pd.DataFrame(tables.get("equality", [])), table),
-            "trends": trend_panels(pd.DataFrame(tables.get("trends", [])))}
+    return {
+        "headlines": headlines(table),
+        "sections": sections(table),
+        "equality": equality_panels(pd.DataFrame(tables.get("equality", [])), table),
+        "trends": trend_panels(pd.DataFrame(tables.get("trends", []))),
+    }
 
 
 _PUBLISHED: dict[tuple[int, str], dict] = {}
@@ -154,15 +184,22 @@ def wave_context(wave: Wave) -> dict:
         return {**context, "problem": error.message}
     frame = outcome.frame
     table = outcome.labelled(outcome.table)
-    shown = _percentages(table.assign(percent=table["estimate"], n_rounded=table["n"]),
-                         PERCENT_COLUMNS)
-    equality = _percentages(outcome.labelled(outcome.equality),
-                            ["difference", "ci_low", "ci_high"]).round({"p_value": 3, "p_holm": 3})
+    shown = _percentages(table.assign(percent=table["estimate"], n_rounded=table["n"]), PERCENT_COLUMNS)
+    equality = _percentages(outcome.labelled(outcome.equality), ["difference", "ci_low", "ci_high"]).round(
+        {"p_value": 3, "p_holm": 3}
+    )
     if not trend.empty:
-        trend = _percentages(trend.assign(percent=trend["estimate"], n_rounded=trend["n"]),
-                             PERCENT_COLUMNS + CHANGE_COLUMNS).round({"change_p": 3})
-    return {**context, "results": outcome, "headlines": headlines(shown),
-            "sections": sections(shown), "equality": equality_panels(equality, shown),
-            "trends": trend_panels(trend), "funnels": funnel_panels(table, "borough"),
-            "margins": weighting.margin_shares(frame, run).to_dict("records"),
-            "weights_figure": figure_json(charts.weights_figure(frame["weight"]))}
+        trend = _percentages(
+            trend.assign(percent=trend["estimate"], n_rounded=trend["n"]), PERCENT_COLUMNS + CHANGE_COLUMNS
+        ).round({"change_p": 3})
+    return {
+        **context,
+        "results": outcome,
+        "headlines": headlines(shown),
+        "sections": sections(shown),
+        "equality": equality_panels(equality, shown),
+        "trends": trend_panels(trend),
+        "funnels": funnel_panels(table, "borough"),
+        "margins": weighting.margin_shares(frame, run).to_dict("records"),
+        "weights_figure": figure_json(charts.weights_figure(frame["weight"])),
+    }

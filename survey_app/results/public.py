@@ -27,8 +27,7 @@ def release(release_id: int):
 
 DOWNLOADS = {
     "csv": ("text/csv", exports.release_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             release_files.xlsx),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", release_files.xlsx),
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", release_files.ods),
 }
 
@@ -38,8 +37,11 @@ def release_tables(release_id: int, fmt: str):
     """The published tables: tidy CSV, or GSS-style XLSX and ODS workbooks."""
     item = releases.public_release(release_id) or abort(404)
     mimetype, render = DOWNLOADS[fmt]
-    return Response(render(item), mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="release-{item.id}.{fmt}"'})
+    return Response(
+        render(item),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="release-{item.id}.{fmt}"'},
+    )
 
 
 @bp.get("/plotly.min.js")

@@ -33,12 +33,20 @@ def normalise(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch not in " -\t")
 
 
-def create_codes(wave: Wave, kind: CodeKind, count: int, *, school: School | None = None,
-                 class_label: str | None = None) -> list[AccessCode]:
+def create_codes(
+    wave: Wave, kind: CodeKind, count: int, *, school: School | None = None, class_label: str | None = None
+) -> list[AccessCode]:
     """Adds ``count`` new codes. Invitation codes are single-use; class codes are not."""
     codes = [
-        AccessCode(wave=wave, school=school, kind=kind, code=new_code(), class_label=class_label,
-                   max_uses=1 if kind is CodeKind.INVITATION else None, uses=0)
+        AccessCode(
+            wave=wave,
+            school=school,
+            kind=kind,
+            code=new_code(),
+            class_label=class_label,
+            max_uses=1 if kind is CodeKind.INVITATION else None,
+            uses=0,
+        )
         for _ in range(count)
     ]
     db.session.add_all(codes)
@@ -50,12 +58,16 @@ def find_usable(typed: str) -> AccessCode:
     """The code someone typed, if it exists and can be used now; otherwise a clear error."""
     normalised = normalise(typed)
     if len(normalised) != CODE_LENGTH:
-        raise AccessCodeError("That code is not right. Codes have 10 letters and numbers, like "
-                              f"ABCDE-23456; that had {len(normalised)}.")
+        raise AccessCodeError(
+            "That code is not right. Codes have 10 letters and numbers, like "
+            f"ABCDE-23456; that had {len(normalised)}."
+        )
     if any(ch not in ALPHABET for ch in normalised):
-        raise AccessCodeError("That code is not right. Codes have 10 letters and numbers, like "
-                              "ABCDE-23456, and never use 0, 1, I, O or other symbols. Check "
-                              "each one against the code you were given.")
+        raise AccessCodeError(
+            "That code is not right. Codes have 10 letters and numbers, like "
+            "ABCDE-23456, and never use 0, 1, I, O or other symbols. Check "
+            "each one against the code you were given."
+        )
     code = db.session.scalar(select(AccessCode).where(AccessCode.code == normalised))
     if code is None:
         raise AccessCodeError("We could not find that code. Please check it and try again.")
@@ -78,12 +90,15 @@ def class_labels(text: str) -> list[str]:
     if not labels:
         raise SurveyError("Give at least one class label, one per line (for example 8X).")
     if len(labels) > CLASS_LABELS_AT_ONCE:
-        raise SurveyError(f"Give at most {CLASS_LABELS_AT_ONCE} class labels at a time; "
-                          f"there were {len(labels)}.")
+        raise SurveyError(
+            f"Give at most {CLASS_LABELS_AT_ONCE} class labels at a time; there were {len(labels)}."
+        )
     too_long = [label for label in labels if len(label) > CLASS_LABEL_MAX]
     if too_long:
-        raise SurveyError(f"Class labels can be up to {CLASS_LABEL_MAX} characters; shorten "
-                          f"'{too_long[0][:CLASS_LABEL_MAX]}…'.")
+        raise SurveyError(
+            f"Class labels can be up to {CLASS_LABEL_MAX} characters; shorten "
+            f"'{too_long[0][:CLASS_LABEL_MAX]}…'."
+        )
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
         raise SurveyError(f"Each class needs one code: {', '.join(repeated)} is listed twice.")
@@ -93,17 +108,26 @@ def class_labels(text: str) -> list[str]:
 def make_class_codes(wave: Wave, school: School, labels: list[str]) -> list[AccessCode]:
     """One code per class of a school taking part; a class that already has a working code
     is refused by name (cancel the old code first), so a second code never appears unnoticed."""
-    if not db.session.scalar(select(WaveSchool.id).where(WaveSchool.wave_id == wave.id,
-                                                         WaveSchool.school_id == school.id)):
+    if not db.session.scalar(
+        select(WaveSchool.id).where(WaveSchool.wave_id == wave.id, WaveSchool.school_id == school.id)
+    ):
         raise SurveyError(f"{school.name} is not taking part in this wave.")
-    existing = set(db.session.scalars(select(AccessCode.class_label).where(
-        AccessCode.wave_id == wave.id, AccessCode.school_id == school.id,
-        AccessCode.revoked_at.is_(None), AccessCode.class_label.in_(labels))))
+    existing = set(
+        db.session.scalars(
+            select(AccessCode.class_label).where(
+                AccessCode.wave_id == wave.id,
+                AccessCode.school_id == school.id,
+                AccessCode.revoked_at.is_(None),
+                AccessCode.class_label.in_(labels),
+            )
+        )
+    )
     if existing:
-        raise SurveyError(f"{school.name} already has a code for {', '.join(sorted(existing))}. "
-                          "Cancel the old code first if you need a new one.")
-    return [create_codes(wave, CodeKind.CLASS, 1, school=school, class_label=label)[0]
-            for label in labels]
+        raise SurveyError(
+            f"{school.name} already has a code for {', '.join(sorted(existing))}. "
+            "Cancel the old code first if you need a new one."
+        )
+    return [create_codes(wave, CodeKind.CLASS, 1, school=school, class_label=label)[0] for label in labels]
 
 
 def revoke(code: AccessCode) -> None:
@@ -111,15 +135,29 @@ def revoke(code: AccessCode) -> None:
 
 
 def of_wave(wave: Wave) -> list[AccessCode]:
-    return list(db.session.scalars(select(AccessCode).where(AccessCode.wave_id == wave.id)
-                                   .order_by(AccessCode.school_id, AccessCode.id)))
+    return list(
+        db.session.scalars(
+            select(AccessCode)
+            .where(AccessCode.wave_id == wave.id)
+            .order_by(AccessCode.school_id, AccessCode.id)
+        )
+    )
 
 
 def sheet(wave: Wave, school: School) -> list[AccessCode] | None:
     """The working codes to print for one school, or ``None`` when it is not in the wave."""
-    if not db.session.scalar(select(WaveSchool.id).where(WaveSchool.wave_id == wave.id,
-                                                         WaveSchool.school_id == school.id)):
+    if not db.session.scalar(
+        select(WaveSchool.id).where(WaveSchool.wave_id == wave.id, WaveSchool.school_id == school.id)
+    ):
         return None
-    return list(db.session.scalars(select(AccessCode).where(
-        AccessCode.wave_id == wave.id, AccessCode.school_id == school.id,
-        AccessCode.revoked_at.is_(None)).order_by(AccessCode.class_label)))
+    return list(
+        db.session.scalars(
+            select(AccessCode)
+            .where(
+                AccessCode.wave_id == wave.id,
+                AccessCode.school_id == school.id,
+                AccessCode.revoked_at.is_(None),
+            )
+            .order_by(AccessCode.class_label)
+        )
+    )

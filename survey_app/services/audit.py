@@ -17,16 +17,20 @@ from survey_app.models import AuditEvent, StaffUser
 log = logging.getLogger("survey_app.audit")
 
 
-def record(actor: StaffUser | None, action: str, object_type: str, object_id: object = None,
-           **detail: Any) -> AuditEvent:
+def record(
+    actor: StaffUser | None, action: str, object_type: str, object_id: object = None, **detail: Any
+) -> AuditEvent:
     """Adds an audit row in the caller's transaction and logs it on one line."""
-    entry = AuditEvent(actor_id=actor.id if actor else None, action=action,
-                       object_type=object_type,
-                       object_id=None if object_id is None else str(object_id), detail=detail)
+    entry = AuditEvent(
+        actor_id=actor.id if actor else None,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        detail=detail,
+    )
     db.session.add(entry)
     # %r keeps control characters escaped: a crafted value cannot forge a log line (P-31).
-    log.info("audit %r by %r on %r %r", action, actor.email if actor else None, object_type,
-             entry.object_id)
+    log.info("audit %r by %r on %r %r", action, actor.email if actor else None, object_type, entry.object_id)
     return entry
 
 
@@ -35,7 +39,8 @@ def _append_only(session: Session, flush_context, instances) -> None:
     """The application may add audit rows but never change or delete one."""
     for instance in (*session.dirty, *session.deleted):
         if isinstance(instance, AuditEvent) and (
-                instance in session.deleted or session.is_modified(instance)):
+            instance in session.deleted or session.is_modified(instance)
+        ):
             raise PermissionError("the audit log is append-only")
 
 
@@ -49,11 +54,16 @@ class AuditPage:
     total: int
 
 
-def search(person: str | None = None, action: str | None = None, since: date | None = None,
-           until: date | None = None, page: int = 1, per_page: int = 50) -> AuditPage:
+def search(
+    person: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> AuditPage:
     """Events filtered by the actor's email, action and days (inclusive, UTC), one page at a time."""
-    query = select(AuditEvent, StaffUser.email).outerjoin(
-        StaffUser, StaffUser.id == AuditEvent.actor_id)
+    query = select(AuditEvent, StaffUser.email).outerjoin(StaffUser, StaffUser.id == AuditEvent.actor_id)
     if person:
         query = query.where(StaffUser.email == person)
     if action:
@@ -61,13 +71,15 @@ def search(person: str | None = None, action: str | None = None, since: date | N
     if since:
         query = query.where(AuditEvent.occurred_at >= datetime.combine(since, time.min, UTC))
     if until:
-        query = query.where(AuditEvent.occurred_at < datetime.combine(
-            until + timedelta(days=1), time.min, UTC))
+        query = query.where(
+            AuditEvent.occurred_at < datetime.combine(until + timedelta(days=1), time.min, UTC)
+        )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(page, 1), pages)
-    rows = db.session.execute(query.order_by(AuditEvent.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = db.session.execute(
+        query.order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
     return AuditPage([(event, email) for event, email in rows], page, pages, total)
 
 

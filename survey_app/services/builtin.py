@@ -33,35 +33,46 @@ def read_builtin(name: str) -> Any:
 def load_boroughs() -> int:
     """Adds the 33 London local authorities that are missing; returns how many were added."""
     known = set(db.session.scalars(select(Borough.code)))
-    added = [Borough(code=b["code"], name=b["name"]) for b in read_builtin("boroughs")
-             if b["code"] not in known]
+    added = [
+        Borough(code=b["code"], name=b["name"]) for b in read_builtin("boroughs") if b["code"] not in known
+    ]
     db.session.add_all(added)
     db.session.flush()
     return len(added)
 
 
 def _options(spec: dict[str, Any]) -> list[Option]:
-    raw = read_builtin(spec["options_from"])["options"] if "options_from" in spec else spec.get(
-        "options", [])
+    raw = read_builtin(spec["options_from"])["options"] if "options_from" in spec else spec.get("options", [])
     return [
-        Option(code=o["code"], label=o["label"], position=i, is_missing=o.get("missing", False),
-               group=o.get("group"))
+        Option(
+            code=o["code"],
+            label=o["label"],
+            position=i,
+            is_missing=o.get("missing", False),
+            group=o.get("group"),
+        )
         for i, o in enumerate(raw, start=1)
     ]
 
 
-def build_version(spec: dict[str, Any], questionnaire: Questionnaire, number: int
-                  ) -> QuestionnaireVersion:
+def build_version(spec: dict[str, Any], questionnaire: Questionnaire, number: int) -> QuestionnaireVersion:
     """A new, unfrozen version from a questionnaire definition in the built-in JSON shape."""
     version = QuestionnaireVersion(number=number, languages=spec.get("languages", ["en"]))
     questionnaire.versions.append(version)
     for position, q in enumerate(spec["questions"], start=1):
-        version.questions.append(Question(
-            key=q["key"], position=position, kind=QuestionKind(q["kind"]), wording=q["wording"],
-            hint=q.get("hint", {}), required=q.get("required", False),
-            sensitive=q.get("sensitive", False), condition=q.get("condition"),
-            options=_options(q),
-        ))
+        version.questions.append(
+            Question(
+                key=q["key"],
+                position=position,
+                kind=QuestionKind(q["kind"]),
+                wording=q["wording"],
+                hint=q.get("hint", {}),
+                required=q.get("required", False),
+                sensitive=q.get("sensitive", False),
+                condition=q.get("condition"),
+                options=_options(q),
+            )
+        )
     return version
 
 
@@ -72,8 +83,7 @@ def load_questionnaires() -> list[QuestionnaireVersion]:
         if db.session.scalar(select(Questionnaire).where(Questionnaire.key == key)):
             continue
         spec = read_builtin(key)
-        questionnaire = Questionnaire(key=key, title=spec["title"],
-                                      audience=Audience(spec["audience"]))
+        questionnaire = Questionnaire(key=key, title=spec["title"], audience=Audience(spec["audience"]))
         db.session.add(questionnaire)
         created.append(build_version(spec, questionnaire, number=1))
         log.info("loaded built-in questionnaire %s", key)
@@ -85,9 +95,11 @@ def load_indicators() -> int:
     """Adds the built-in indicator definitions that are missing; returns how many were added."""
     known = {(i.questionnaire_key, i.key) for i in db.session.scalars(select(Indicator))}
     added = [
-        Indicator(questionnaire_key=d["questionnaire"],
-                  **{name: d[name] for name in IndicatorSpec.field_names()})
-        for d in read_builtin("indicators") if (d["questionnaire"], d["key"]) not in known
+        Indicator(
+            questionnaire_key=d["questionnaire"], **{name: d[name] for name in IndicatorSpec.field_names()}
+        )
+        for d in read_builtin("indicators")
+        if (d["questionnaire"], d["key"]) not in known
     ]
     db.session.add_all(added)
     db.session.flush()

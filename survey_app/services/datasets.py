@@ -48,8 +48,11 @@ class Dataset:
     @property
     def design(self) -> dict[str, str | None]:
         """The ``strata`` and ``cluster`` arguments of the analysis library."""
-        return {"strata": BOROUGH, "cluster": SCHOOL, "base_weight": BASE_WEIGHT} if (
-            self.clustered) else {"strata": None, "cluster": None, "base_weight": None}
+        return (
+            {"strata": BOROUGH, "cluster": SCHOOL, "base_weight": BASE_WEIGHT}
+            if (self.clustered)
+            else {"strata": None, "cluster": None, "base_weight": None}
+        )
 
 
 def frame_of(statement: Select) -> pd.DataFrame:
@@ -71,16 +74,30 @@ def load(wave: Wave, include_text: bool = False) -> Dataset:
     # become canonical UUID text once per response at the end.
     key = cast(Response.submission_uuid, String).label("key")
     responses = frame_of(
-        select(key, Response.school_id.label(SCHOOL), Borough.name.label(_SCHOOL_BOROUGH),
-               WaveSchool.selection_weight.label(BASE_WEIGHT))
-        .outerjoin(School, School.id == Response.school_id).outerjoin(Borough)
-        .outerjoin(WaveSchool, (WaveSchool.wave_id == Response.wave_id)
-                   & (WaveSchool.school_id == Response.school_id))
-        .where(Response.wave_id == wave.id, Response.held.is_(False)))
+        select(
+            key,
+            Response.school_id.label(SCHOOL),
+            Borough.name.label(_SCHOOL_BOROUGH),
+            WaveSchool.selection_weight.label(BASE_WEIGHT),
+        )
+        .outerjoin(School, School.id == Response.school_id)
+        .outerjoin(Borough)
+        .outerjoin(
+            WaveSchool,
+            (WaveSchool.wave_id == Response.wave_id) & (WaveSchool.school_id == Response.school_id),
+        )
+        .where(Response.wave_id == wave.id, Response.held.is_(False))
+    )
     answers = frame_of(
-        select(key.label("uuid"), Answer.question_key.label("key"),
-               Answer.option_code.label("code"), Answer.text_value.label("text"))
-        .join(Response).where(Response.wave_id == wave.id, Response.held.is_(False)))
+        select(
+            key.label("uuid"),
+            Answer.question_key.label("key"),
+            Answer.option_code.label("code"),
+            Answer.text_value.label("text"),
+        )
+        .join(Response)
+        .where(Response.wave_id == wave.id, Response.held.is_(False))
+    )
     responses = responses.rename(columns={"key": "uuid"})
     answers["value"] = answers["code"].fillna(answers["text"])
     wide = answers.pivot(index="uuid", columns="key", values="value")

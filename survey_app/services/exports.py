@@ -11,8 +11,19 @@ from survey_app.services.uploads import neutralise
 
 CODE_COLUMNS = ["code", "kind", "school_urn", "school", "class", "uses", "revoked", "link"]
 
-RELEASE_CSV_COLUMNS = ["indicator", "name", "breakdown", "breakdown_title", "group",
-                       "group_label", "percent", "ci_low", "ci_high", "n_rounded", "symbol"]
+RELEASE_CSV_COLUMNS = [
+    "indicator",
+    "name",
+    "breakdown",
+    "breakdown_title",
+    "group",
+    "group_label",
+    "percent",
+    "ci_low",
+    "ci_high",
+    "n_rounded",
+    "symbol",
+]
 
 
 def release_csv(release: Release) -> str:
@@ -38,8 +49,19 @@ def codes_csv(wave: Wave, start_link: str) -> str:
     writer.writerow(CODE_COLUMNS)
     for code in access_codes.of_wave(wave):
         school = code.school
-        writer.writerow([_cell(value) for value in (
-            access_codes.display(code.code), code.kind.value, school.urn if school else "",
-            school.name if school else "", code.class_label or "", code.uses,
-            "yes" if code.revoked_at else "", start_link)])
+        writer.writerow(
+            [
+                _cell(value)
+                for value in (
+                    access_codes.display(code.code),
+                    code.kind.value,
+                    school.urn if school else "",
+                    school.name if school else "",
+                    code.class_label or "",
+                    code.uses,
+                    "yes" if code.revoked_at else "",
+                    start_link,
+                )
+            ]
+        )
     return out.getvalue()

@@ -37,8 +37,10 @@ def replace_margins(wave: Wave, data: bytes, source_note: str) -> int:
     for number, row in enumerate(rows, start=2):
         variable, category = row["variable"], row["category"]
         if variable not in allowed:
-            problems.append(f"Row {number}: '{variable}' is not a question of this wave's "
-                            f"questionnaire (use one of: {', '.join(sorted(allowed))}).")
+            problems.append(
+                f"Row {number}: '{variable}' is not a question of this wave's "
+                f"questionnaire (use one of: {', '.join(sorted(allowed))})."
+            )
         elif category not in allowed[variable]:
             problems.append(f"Row {number}: '{category}' is not an answer code of '{variable}'.")
         for column in ("proportion", "count"):
@@ -51,8 +53,10 @@ def replace_margins(wave: Wave, data: bytes, source_note: str) -> int:
                 problems.append(f"Row {number}: {column} '{value}' is not a number.")
                 continue
             if not number_value > 0 or (column == "proportion" and number_value > 1):
-                problems.append(f"Row {number}: {column} must be above 0"
-                                + (" and at most 1." if column == "proportion" else "."))
+                problems.append(
+                    f"Row {number}: {column} must be above 0"
+                    + (" and at most 1." if column == "proportion" else ".")
+                )
     if problems:
         raise UploadError("The margins were not saved: fix these rows and upload again.", problems)
     table = pd.DataFrame(rows)
@@ -66,14 +70,23 @@ def replace_margins(wave: Wave, data: bytes, source_note: str) -> int:
         db.session.delete(old)
     db.session.flush()
     for row in rows:
-        db.session.add(PopulationMargin(
-            wave=wave, variable=row["variable"], category=row["category"],
-            proportion=float(row["proportion"]),
-            count=float(row["count"]) if row.get("count") else None, source_note=source_note))
+        db.session.add(
+            PopulationMargin(
+                wave=wave,
+                variable=row["variable"],
+                category=row["category"],
+                proportion=float(row["proportion"]),
+                count=float(row["count"]) if row.get("count") else None,
+                source_note=source_note,
+            )
+        )
     db.session.flush()
     return len(rows)
 
 
 def of_wave(wave: Wave) -> list[PopulationMargin]:
-    return list(db.session.scalars(select(PopulationMargin).where(
-        PopulationMargin.wave_id == wave.id).order_by(PopulationMargin.id)))
+    return list(
+        db.session.scalars(
+            select(PopulationMargin).where(PopulationMargin.wave_id == wave.id).order_by(PopulationMargin.id)
+        )
+    )

@@ -18,9 +18,12 @@ from survey_app.models import Wave
 from survey_app.services import datasets, weighting
 from survey_app.services.uploads import neutralise
 
-FORMATS = {"csv": "text/csv",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "sav": "application/x-spss-sav", "dta": "application/x-stata-dta"}
+FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+}
 CHUNK_ROWS = 10_000
 
 
@@ -46,18 +49,21 @@ def load(wave: Wave, include_text: bool = False) -> Microdata:
     answers = [c for c in dataset.frame.columns if c not in design]
     frame = frame[[*design, "weight", *answers]].reset_index(drop=True)
     frame.insert(0, "row", range(1, len(frame) + 1))
-    titles = {**dataset.titles, "row": "Row number (not a response identifier)",
-              "weight": "Final weight",
-              datasets.SCHOOL: "School (cluster)", datasets.BOROUGH: "Borough (stratum)",
-              datasets.BASE_WEIGHT: "Base weight (1 / the school's chance of selection)"}
+    titles = {
+        **dataset.titles,
+        "row": "Row number (not a response identifier)",
+        "weight": "Final weight",
+        datasets.SCHOOL: "School (cluster)",
+        datasets.BOROUGH: "Borough (stratum)",
+        datasets.BASE_WEIGHT: "Base weight (1 / the school's chance of selection)",
+    }
     return Microdata(frame, dataset.labels, titles, run.id)
 
 
 def csv_chunks(data: Microdata) -> Iterator[str]:
     """The CSV in pieces, so a large wave streams instead of being built in memory."""
     for start in range(0, max(len(data.frame), 1), CHUNK_ROWS):
-        yield _neutralised(data.frame.iloc[start:start + CHUNK_ROWS]).to_csv(
-            index=False, header=start == 0)
+        yield _neutralised(data.frame.iloc[start : start + CHUNK_ROWS]).to_csv(index=False, header=start == 0)
 
 
 def write(data: Microdata, format: str, path: str) -> None:
@@ -68,11 +74,9 @@ def write(data: Microdata, format: str, path: str) -> None:
     coded, value_labels = _numbered(data)
     variable_labels = {c: data.titles.get(c, c)[:80] for c in coded.columns}
     if format == "sav":
-        pyreadstat.write_sav(coded, path, column_labels=variable_labels,
-                             variable_value_labels=value_labels)
+        pyreadstat.write_sav(coded, path, column_labels=variable_labels, variable_value_labels=value_labels)
     elif format == "dta":
-        pyreadstat.write_dta(coded, path, column_labels=variable_labels,
-                             variable_value_labels=value_labels)
+        pyreadstat.write_dta(coded, path, column_labels=variable_labels, variable_value_labels=value_labels)
     else:
         raise SurveyError(f"Unknown format '{format}': choose one of {', '.join(FORMATS)}.")
 
@@ -92,8 +96,7 @@ def to_file(data: Microdata, format: str) -> str:
 def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell made safe to open in a spreadsheet (numbers left as they are)."""
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    return frame.assign(**{c: frame[c].astype("string").map(neutralise, na_action="ignore")
-                           for c in text})
+    return frame.assign(**{c: frame[c].astype("string").map(neutralise, na_action="ignore") for c in text})
 
 
 def _numbered(data: Microdata) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:

@@ -36,24 +36,47 @@ class SchoolProgress:
 
 def fieldwork(wave: Wave) -> tuple[list[SchoolProgress], SchoolProgress]:
     """Per-school progress (by borough, then name) and the wave's total."""
-    responses = dict(db.session.execute(
-        select(Response.school_id, func.count()).where(Response.wave_id == wave.id)
-        .group_by(Response.school_id)).all())
-    held = dict(db.session.execute(
-        select(Response.school_id, func.count()).where(Response.wave_id == wave.id,
-                                                       Response.held.is_(True))
-        .group_by(Response.school_id)).all())
-    started = dict(db.session.execute(
-        select(AccessCode.school_id, func.sum(AccessCode.starts)).where(AccessCode.wave_id == wave.id)
-        .group_by(AccessCode.school_id)).all())
+    responses = dict(
+        db.session.execute(
+            select(Response.school_id, func.count())
+            .where(Response.wave_id == wave.id)
+            .group_by(Response.school_id)
+        ).all()
+    )
+    held = dict(
+        db.session.execute(
+            select(Response.school_id, func.count())
+            .where(Response.wave_id == wave.id, Response.held.is_(True))
+            .group_by(Response.school_id)
+        ).all()
+    )
+    started = dict(
+        db.session.execute(
+            select(AccessCode.school_id, func.sum(AccessCode.starts))
+            .where(AccessCode.wave_id == wave.id)
+            .group_by(AccessCode.school_id)
+        ).all()
+    )
     rows = db.session.execute(
         select(School.id, School.name, Borough.name, WaveSchool.expected_pupils)
-        .join(WaveSchool, WaveSchool.school_id == School.id).join(Borough)
-        .where(WaveSchool.wave_id == wave.id).order_by(Borough.name, School.name)).all()
-    schools = [SchoolProgress(sid, name, borough, expected, responses.get(sid, 0),
-                              int(started.get(sid) or 0), held.get(sid, 0))
-               for sid, name, borough, expected, in rows]
-    total = SchoolProgress(None, "All schools" if schools else "All respondents", "",
-                           sum(s.expected for s in schools), sum(responses.values()),
-                           int(sum(v or 0 for v in started.values())), sum(held.values()))
+        .join(WaveSchool, WaveSchool.school_id == School.id)
+        .join(Borough)
+        .where(WaveSchool.wave_id == wave.id)
+        .order_by(Borough.name, School.name)
+    ).all()
+    schools = [
+        SchoolProgress(
+            sid, name, borough, expected, responses.get(sid, 0), int(started.get(sid) or 0), held.get(sid, 0)
+        )
+        for sid, name, borough, expected in rows
+    ]
+    total = SchoolProgress(
+        None,
+        "All schools" if schools else "All respondents",
+        "",
+        sum(s.expected for s in schools),
+        sum(responses.values()),
+        int(sum(v or 0 for v in started.values())),
+        sum(held.values()),
+    )
     return schools, total

@@ -17,19 +17,26 @@ import pandas as pd
 from survey_app.models import Release
 from survey_app.services.uploads import neutralise
 
-NOTES = pd.DataFrame({
-    "Note number": ["note1", "note2", "note3"],
-    "Note text": [
-        "Percentages are weighted; their 95% confidence intervals allow for the survey design "
-        "and the weighting. Counts of respondents are unweighted and rounded to the nearest 5.",
-        "[c] hidden to protect confidentiality (too few respondents, or it could be worked out "
-        "from other figures); [u] low reliability: treat with caution; [x] not available.",
-        "Each group is compared with everyone else in the figure's base. Flagged: the 95% "
-        "confidence interval of the difference excludes zero. Holm p-values allow for the "
-        "number of groups compared in the breakdown.",
-    ]})
-FIGURE_COLUMNS = {"percent": "Percentage", "ci_low": "Lower 95% confidence limit",
-                  "ci_high": "Upper 95% confidence limit", "n_rounded": "Respondents (rounded)"}
+NOTES = pd.DataFrame(
+    {
+        "Note number": ["note1", "note2", "note3"],
+        "Note text": [
+            "Percentages are weighted; their 95% confidence intervals allow for the survey design "
+            "and the weighting. Counts of respondents are unweighted and rounded to the nearest 5.",
+            "[c] hidden to protect confidentiality (too few respondents, or it could be worked out "
+            "from other figures); [u] low reliability: treat with caution; [x] not available.",
+            "Each group is compared with everyone else in the figure's base. Flagged: the 95% "
+            "confidence interval of the difference excludes zero. Holm p-values allow for the "
+            "number of groups compared in the breakdown.",
+        ],
+    }
+)
+FIGURE_COLUMNS = {
+    "percent": "Percentage",
+    "ci_low": "Lower 95% confidence limit",
+    "ci_high": "Upper 95% confidence limit",
+    "n_rounded": "Respondents (rounded)",
+}
 
 
 @dataclass
@@ -49,13 +56,17 @@ def _shown(note: str) -> str:
 
 def _symbolised(rows: pd.DataFrame) -> pd.DataFrame:
     """Each hidden figure replaced by its symbol; text cells neutralised."""
-    out = pd.DataFrame({"Indicator": rows["name"].map(neutralise),
-                        "Group": rows["group_label"].map(neutralise)})
+    out = pd.DataFrame(
+        {"Indicator": rows["name"].map(neutralise), "Group": rows["group_label"].map(neutralise)}
+    )
     for column, title in FIGURE_COLUMNS.items():
-        out[title] = [row[column] if pd.notna(row[column]) else (row["symbol"] or "[x]")
-                      for _, row in rows.iterrows()]
-    out["Reliability"] = ["low [u]" if symbol == "[u]" else "hidden" if symbol == "[c]" else
-                          "normal" for symbol in rows["symbol"]]
+        out[title] = [
+            row[column] if pd.notna(row[column]) else (row["symbol"] or "[x]") for _, row in rows.iterrows()
+        ]
+    out["Reliability"] = [
+        "low [u]" if symbol == "[u]" else "hidden" if symbol == "[c]" else "normal"
+        for symbol in rows["symbol"]
+    ]
     return out.reset_index(drop=True)
 
 
@@ -65,38 +76,61 @@ def sheets(release: Release) -> list[Sheet]:
     out = []
     for breakdown, rows in table.groupby("breakdown", sort=False):
         title = rows["breakdown_title"].iloc[0] if breakdown else "All respondents"
-        out.append(Sheet(f"Table_{len(out) + 1}", f"{title}: {release.title}",
-                         _symbolised(rows), ("note1", "note2")))
+        out.append(
+            Sheet(f"Table_{len(out) + 1}", f"{title}: {release.title}", _symbolised(rows), ("note1", "note2"))
+        )
     equality = pd.DataFrame(release.tables.get("equality", []))
     if not equality.empty:
-        out.append(Sheet(f"Table_{len(out) + 1}", f"Equality view: {release.title}", pd.DataFrame({
-            "Indicator": equality["name"].map(neutralise),
-            "Breakdown": equality["breakdown_title"].map(neutralise),
-            "Group": equality["group_label"].map(neutralise),
-            "Difference from everyone else (percentage points)": equality["difference"],
-            "Lower 95% confidence limit": equality["ci_low"].fillna("[x]"),
-            "Upper 95% confidence limit": equality["ci_high"].fillna("[x]"),
-            "p-value": equality["p_value"].fillna("[x]"),
-            "Holm-adjusted p-value": equality["p_holm"].fillna("[x]"),
-            "Flagged": equality["flagged"].map({True: "Yes", False: "No"})}), ("note3",)))
+        out.append(
+            Sheet(
+                f"Table_{len(out) + 1}",
+                f"Equality view: {release.title}",
+                pd.DataFrame(
+                    {
+                        "Indicator": equality["name"].map(neutralise),
+                        "Breakdown": equality["breakdown_title"].map(neutralise),
+                        "Group": equality["group_label"].map(neutralise),
+                        "Difference from everyone else (percentage points)": equality["difference"],
+                        "Lower 95% confidence limit": equality["ci_low"].fillna("[x]"),
+                        "Upper 95% confidence limit": equality["ci_high"].fillna("[x]"),
+                        "p-value": equality["p_value"].fillna("[x]"),
+                        "Holm-adjusted p-value": equality["p_holm"].fillna("[x]"),
+                        "Flagged": equality["flagged"].map({True: "Yes", False: "No"}),
+                    }
+                ),
+                ("note3",),
+            )
+        )
     trends = pd.DataFrame(release.tables.get("trends", []))
     if not trends.empty:
-        out.append(Sheet(f"Table_{len(out) + 1}", f"Trends across waves: {release.title}",
-                         pd.DataFrame({"Indicator": trends["name"].map(neutralise),
-                                       "Wave": trends["wave_name"].map(neutralise),
-                                       "Fieldwork": trends["fieldwork"],
-                                       "Percentage": trends["percent"].fillna("[c]"),
-                                       "Change since previous wave (percentage points)":
-                                           trends["change"].fillna("[x]"),
-                                       "p-value of change": trends["change_p"].fillna("[x]")}),
-                         ("note1", "note2")))
+        out.append(
+            Sheet(
+                f"Table_{len(out) + 1}",
+                f"Trends across waves: {release.title}",
+                pd.DataFrame(
+                    {
+                        "Indicator": trends["name"].map(neutralise),
+                        "Wave": trends["wave_name"].map(neutralise),
+                        "Fieldwork": trends["fieldwork"],
+                        "Percentage": trends["percent"].fillna("[c]"),
+                        "Change since previous wave (percentage points)": trends["change"].fillna("[x]"),
+                        "p-value of change": trends["change_p"].fillna("[x]"),
+                    }
+                ),
+                ("note1", "note2"),
+            )
+        )
     return out
 
 
 def cover_lines(release: Release) -> list[str]:
     published = release.published_at.strftime("%d %B %Y") if release.published_at else "draft"
-    return [release.title, f"Published: {published}", *release.methodology.split("\n\n"),
-            f"SHA-256 of the published tables: {release.checksum}"]
+    return [
+        release.title,
+        f"Published: {published}",
+        *release.methodology.split("\n\n"),
+        f"SHA-256 of the published tables: {release.checksum}",
+    ]
 
 
 def xlsx(release: Release) -> bytes:
@@ -106,16 +140,25 @@ def xlsx(release: Release) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module="gptables")  # its own pandas deprecations
-            tables = {s.name: gptables.GPTable(
-                table=s.table, table_name=s.name.lower(),
-                title=s.title + "".join(f" $${note}$$" for note in s.notes),
-                instructions="This worksheet contains one table. Symbols replace hidden "
-                "figures: see the notes.", source="Safer Schools Surveys", scope="London")
-                for s in sheets(release)}
-            gptables.write_workbook(path, sheets=tables, notes_table=NOTES,
-                                    cover=gptables.Cover(title=lines[0], intro=lines[1:2],
-                                                         about=lines[2:]),
-                                    contentsheet_options={"title": "Contents"})
+            tables = {
+                s.name: gptables.GPTable(
+                    table=s.table,
+                    table_name=s.name.lower(),
+                    title=s.title + "".join(f" $${note}$$" for note in s.notes),
+                    instructions="This worksheet contains one table. Symbols replace hidden "
+                    "figures: see the notes.",
+                    source="Safer Schools Surveys",
+                    scope="London",
+                )
+                for s in sheets(release)
+            }
+            gptables.write_workbook(
+                path,
+                sheets=tables,
+                notes_table=NOTES,
+                cover=gptables.Cover(title=lines[0], intro=lines[1:2], about=lines[2:]),
+                contentsheet_options={"title": "Contents"},
+            )
         with open(path, "rb") as written:
             return written.read()
     finally:
@@ -129,12 +172,15 @@ def ods(release: Release) -> bytes:
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="odf") as writer:
         pd.DataFrame({"Cover": cover_lines(release)}).to_excel(writer, sheet_name="Cover", index=False)
-        pd.DataFrame({"Sheet": [s.name for s in items], "Table title": [s.title for s in items]}
-                     ).to_excel(writer, sheet_name="Contents", index=False)
+        pd.DataFrame({"Sheet": [s.name for s in items], "Table title": [s.title for s in items]}).to_excel(
+            writer, sheet_name="Contents", index=False
+        )
         NOTES.assign(**{"Note number": NOTES["Note number"].map(_shown)}).to_excel(
-            writer, sheet_name="Notes", index=False)
+            writer, sheet_name="Notes", index=False
+        )
         for sheet in items:
             pd.DataFrame({sheet.title: [sheet.notes_text()]}).to_excel(
-                writer, sheet_name=sheet.name, index=False)
+                writer, sheet_name=sheet.name, index=False
+            )
             sheet.table.to_excel(writer, sheet_name=sheet.name, index=False, startrow=3)
     return out.getvalue()

@@ -26,14 +26,20 @@ ILLUSTRATIVE = "ILLUSTRATIVE"
 
 def checksum(tables: dict[str, Any], methodology: str) -> str:
     """SHA-256 of the canonical JSON of what is published, shown beside it."""
-    text = json.dumps({"tables": tables, "methodology": methodology}, sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        {"tables": tables, "methodology": methodology},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _records(table) -> list[dict[str, Any]]:
-    return [{k: (None if v is None or v != v else v) for k, v in row.items()}  # NaN -> None
-            for row in table.astype(object).to_dict("records")]
+    return [
+        {k: (None if v is None or v != v else v) for k, v in row.items()}  # NaN -> None
+        for row in table.astype(object).to_dict("records")
+    ]
 
 
 def methodology(outcome: results.WaveResults) -> str:
@@ -54,14 +60,16 @@ def methodology(outcome: results.WaveResults) -> str:
         f"Sources of the margins: {'; '.join(sources) or 'not given'}.",
     ]
     if not_stated:
-        lines.append("Respondents who did not give " + ", ".join(not_stated) + " keep their own "
-                     "'not stated' weighting category at their share of the sample.")
+        lines.append(
+            "Respondents who did not give " + ", ".join(not_stated) + " keep their own "
+            "'not stated' weighting category at their share of the sample."
+        )
     lines += [
         "Variance: design-based Taylor linearisation with schools as clusters within boroughs "
         "(with-replacement approximation), allowing for the weighting (calibration); a borough "
-        "with a single school is handled as R survey's lonely.psu = \"adjust\"."
-        if outcome.weight_run.wave.audience.value == "pupil" else
-        "Variance: design-based Taylor linearisation allowing for the weighting (calibration).",
+        'with a single school is handled as R survey\'s lonely.psu = "adjust".'
+        if outcome.weight_run.wave.audience.value == "pupil"
+        else "Variance: design-based Taylor linearisation allowing for the weighting (calibration).",
         "Intervals: 95% confidence intervals on the logit scale with the design's degrees of "
         "freedom (Korn-Graubard at 0% and 100%).",
         f"Disclosure control: nothing is shown from fewer than {DEFAULTS.floor} respondents; a "
@@ -84,21 +92,30 @@ def methodology(outcome: results.WaveResults) -> str:
     return "\n\n".join(lines)
 
 
-def create_draft(wave: Wave, actor: StaffUser | None, title: str = "", change_note: str = ""
-                 ) -> Release:
+def create_draft(wave: Wave, actor: StaffUser | None, title: str = "", change_note: str = "") -> Release:
     """A draft release of the wave's latest weight run; refused if that run did not converge."""
     outcome = results.wave_results(wave)
     if not outcome.weight_run.converged:
-        raise SurveyError("The latest weighting did not converge, so it cannot be released: "
-                          + outcome.weight_run.problem)
+        raise SurveyError(
+            "The latest weighting did not converge, so it cannot be released: " + outcome.weight_run.problem
+        )
     trend = results.trends(wave, outcome)
-    tables = {"indicators": _records(outcome.labelled(published(outcome.table))),
-              "equality": _records(outcome.labelled(published_equality(outcome.equality))),
-              "trends": _records(published_trend(trend)) if not trend.empty else []}
+    tables = {
+        "indicators": _records(outcome.labelled(published(outcome.table))),
+        "equality": _records(outcome.labelled(published_equality(outcome.equality))),
+        "trends": _records(published_trend(trend)) if not trend.empty else [],
+    }
     note = methodology(outcome)
-    release = Release(wave=wave, weight_run=outcome.weight_run, tables=tables, methodology=note,
-                      checksum=checksum(tables, note), title=title.strip() or wave.name,
-                      prepared_by_id=actor.id if actor else None, change_note=change_note.strip())
+    release = Release(
+        wave=wave,
+        weight_run=outcome.weight_run,
+        tables=tables,
+        methodology=note,
+        checksum=checksum(tables, note),
+        title=title.strip() or wave.name,
+        prepared_by_id=actor.id if actor else None,
+        change_note=change_note.strip(),
+    )
     db.session.add(release)
     db.session.flush()
     return release
@@ -108,12 +125,12 @@ def publish(release: Release, actor: StaffUser | None) -> Release:
     """Publishes a draft (four eyes: never by the person who prepared it) and supersedes the
     wave's previous published release, which stays readable with a banner."""
     if actor is not None and actor.id == release.prepared_by_id:
-        raise SurveyError("Someone other than the person who prepared this release must "
-                          "publish it.")
+        raise SurveyError("Someone other than the person who prepared this release must publish it.")
     if checksum(release.tables, release.methodology) != release.checksum:
         raise SurveyError("This draft's tables do not match their checksum; prepare it again.")
-    previous = db.session.scalars(select(Release).where(
-        Release.wave_id == release.wave_id, Release.state == ReleaseState.PUBLISHED)).all()
+    previous = db.session.scalars(
+        select(Release).where(Release.wave_id == release.wave_id, Release.state == ReleaseState.PUBLISHED)
+    ).all()
     for old in previous:
         old.supersede()
         release.supersedes_id = old.id
@@ -124,9 +141,13 @@ def publish(release: Release, actor: StaffUser | None) -> Release:
 
 def public_releases() -> list[Release]:
     """Published and superseded releases, newest first; never a draft."""
-    return list(db.session.scalars(select(Release).where(
-        Release.state.in_([ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED]))
-        .order_by(Release.published_at.desc(), Release.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Release)
+            .where(Release.state.in_([ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED]))
+            .order_by(Release.published_at.desc(), Release.id.desc())
+        )
+    )
 
 
 def public_release(release_id: int) -> Release | None:
@@ -135,5 +156,8 @@ def public_release(release_id: int) -> Release | None:
 
 
 def drafts() -> list[Release]:
-    return list(db.session.scalars(select(Release).where(Release.state == ReleaseState.DRAFT)
-                                   .order_by(Release.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Release).where(Release.state == ReleaseState.DRAFT).order_by(Release.id.desc())
+        )
+    )

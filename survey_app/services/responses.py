@@ -54,8 +54,7 @@ def load_version(version_id: int) -> QuestionnaireVersion:
     ).one()
 
 
-def applicable_questions(version: QuestionnaireVersion, answers: Mapping[str, str]
-                         ) -> list[Question]:
+def applicable_questions(version: QuestionnaireVersion, answers: Mapping[str, str]) -> list[Question]:
     """The questions routing asks, in order, given the answers so far."""
     return [q for q in version.questions if q.applies_to(answers)]
 
@@ -89,9 +88,16 @@ def question_rules(version: QuestionnaireVersion) -> tuple[QuestionRule, ...]:
 
 def _rules_of(version: QuestionnaireVersion) -> tuple[QuestionRule, ...]:
     return tuple(
-        QuestionRule(q.key, localised(q.wording, "en"), q.kind is QuestionKind.TEXT, q.required,
-                     q.condition, frozenset(o.code for o in q.options))
-        for q in version.questions)
+        QuestionRule(
+            q.key,
+            localised(q.wording, "en"),
+            q.kind is QuestionKind.TEXT,
+            q.required,
+            q.condition,
+            frozenset(o.code for o in q.options),
+        )
+        for q in version.questions
+    )
 
 
 @lru_cache(maxsize=32)
@@ -100,8 +106,9 @@ def _frozen_rules(version_id: int, frozen_at: datetime) -> tuple[QuestionRule, .
     return _rules_of(load_version(version_id))
 
 
-def clean_answers(rules: tuple[QuestionRule, ...], answers: Mapping[str, str], max_text: int
-                  ) -> dict[str, str]:
+def clean_answers(
+    rules: tuple[QuestionRule, ...], answers: Mapping[str, str], max_text: int
+) -> dict[str, str]:
     """Only the answers routing asks for, each checked; raises if a required one is missing.
 
     Answers to questions that routing now skips (the respondent went back and changed an
@@ -145,8 +152,7 @@ def _count_code_use(code_id: int) -> int:
     ).scalar()
     if uses is None:
         code = db.session.get(AccessCode, code_id)
-        raise AccessCodeError(
-            (code and code.unusable_reason(now)) or "This code can no longer be used.")
+        raise AccessCodeError((code and code.unusable_reason(now)) or "This code can no longer be used.")
     return uses
 
 
@@ -154,19 +160,24 @@ def class_code_cap(wave_id: int, code_id: int) -> int | None:
     """A class code's submissions beyond which responses are held for review (P-41): its
     school's expected pupils × 1.1, rounded up; None for other codes or with no roll set."""
     expected = db.session.scalar(
-        select(WaveSchool.expected_pupils).join(AccessCode, (AccessCode.school_id ==
-                                                             WaveSchool.school_id)
-                                                & (AccessCode.wave_id == WaveSchool.wave_id))
-        .where(AccessCode.id == code_id, AccessCode.kind == CodeKind.CLASS,
-               WaveSchool.wave_id == wave_id))
+        select(WaveSchool.expected_pupils)
+        .join(
+            AccessCode,
+            (AccessCode.school_id == WaveSchool.school_id) & (AccessCode.wave_id == WaveSchool.wave_id),
+        )
+        .where(AccessCode.id == code_id, AccessCode.kind == CodeKind.CLASS, WaveSchool.wave_id == wave_id)
+    )
     return math.ceil(expected * 1.1) if expected else None
 
 
 def count_code_start(code_id: int) -> None:
     """One more survey begun with this code, counted atomically (no timestamp, no link)."""
-    db.session.execute(update(AccessCode).where(AccessCode.id == code_id)
-                       .values(starts=AccessCode.starts + 1)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(AccessCode)
+        .where(AccessCode.id == code_id)
+        .values(starts=AccessCode.starts + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def store_response(submission: Submission, *, max_text: int, today: date | None = None) -> bool:
@@ -195,19 +206,33 @@ def store_response(submission: Submission, *, max_text: int, today: date | None 
     if submission.code_id is not None:
         uses, cap = _count_code_use(submission.code_id), class_code_cap(wave.id, submission.code_id)
         held = cap is not None and uses > cap
-    db.session.execute(insert(Response), [{
-        "submission_uuid": submission.submission_uuid, "wave_id": wave.id,
-        "school_id": submission.school_id, "language": language,
-        "submitted_on": today or utcnow().date(), "completed": True, "held": held,
-    }])
-    db.session.execute(insert(Answer), [
-        {"response_uuid": submission.submission_uuid, "question_key": key,
-         "option_code": None if key in text_keys else value,
-         "text_value": value if key in text_keys else None}
-        for key, value in answers.items()
-    ])
+    db.session.execute(
+        insert(Response),
+        [
+            {
+                "submission_uuid": submission.submission_uuid,
+                "wave_id": wave.id,
+                "school_id": submission.school_id,
+                "language": language,
+                "submitted_on": today or utcnow().date(),
+                "completed": True,
+                "held": held,
+            }
+        ],
+    )
+    db.session.execute(
+        insert(Answer),
+        [
+            {
+                "response_uuid": submission.submission_uuid,
+                "question_key": key,
+                "option_code": None if key in text_keys else value,
+                "text_value": value if key in text_keys else None,
+            }
+            for key, value in answers.items()
+        ],
+    )
     if held:
-        log.warning("held a response for review in wave %s: its class code is past its cap",
-                    wave.id)
+        log.warning("held a response for review in wave %s: its class code is past its cap", wave.id)
     log.info("stored a response for wave %s", wave.id)
     return True

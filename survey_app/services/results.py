@@ -27,13 +27,23 @@ from survey_app.services import datasets, weighting
 
 # (column, title); an "a_x_b" column is the intersection of columns a and b.
 BREAKDOWNS = {
-    Audience.PUPIL: [("ethnic_group", "Ethnic group"), ("ethnicity", "Ethnicity (detailed)"),
-                     ("send", "Special educational needs or disability"), ("gender", "Gender"),
-                     ("year_group", "Year group"), ("borough", "Borough"),
-                     ("ethnic_group_x_gender", "Ethnic group and gender"),
-                     ("ethnic_group_x_send", "Ethnic group and SEND")],
-    Audience.PUBLIC: [("ethnic_group", "Ethnic group"), ("sex", "Sex"), ("age_band", "Age"),
-                      ("borough", "Borough"), ("parent_of_pupil", "Parent of a school pupil")],
+    Audience.PUPIL: [
+        ("ethnic_group", "Ethnic group"),
+        ("ethnicity", "Ethnicity (detailed)"),
+        ("send", "Special educational needs or disability"),
+        ("gender", "Gender"),
+        ("year_group", "Year group"),
+        ("borough", "Borough"),
+        ("ethnic_group_x_gender", "Ethnic group and gender"),
+        ("ethnic_group_x_send", "Ethnic group and SEND"),
+    ],
+    Audience.PUBLIC: [
+        ("ethnic_group", "Ethnic group"),
+        ("sex", "Sex"),
+        ("age_band", "Age"),
+        ("borough", "Borough"),
+        ("parent_of_pupil", "Parent of a school pupil"),
+    ],
 }
 AREA_BREAKDOWNS = frozenset({"borough"})
 INTERSECTION = "_x_"
@@ -56,18 +66,23 @@ class WaveResults:
         """``table`` with the people-readable ``breakdown_title`` and ``group_label``."""
         return table.assign(
             breakdown_title=table["breakdown"].map(self.titles).fillna(""),
-            group_label=[self.label(b, g) for b, g in zip(table["breakdown"], table["group"],
-                                                          strict=True)])
+            group_label=[self.label(b, g) for b, g in zip(table["breakdown"], table["group"], strict=True)],
+        )
 
 
 def indicator_specs(wave: Wave) -> list[IndicatorSpec]:
     key = wave.version.questionnaire.key
-    return [i.spec() for i in db.session.scalars(
-        select(Indicator).where(Indicator.questionnaire_key == key).order_by(Indicator.id))]
+    return [
+        i.spec()
+        for i in db.session.scalars(
+            select(Indicator).where(Indicator.questionnaire_key == key).order_by(Indicator.id)
+        )
+    ]
 
 
-def breakdown_frame(dataset: datasets.Dataset, frame: pd.DataFrame, audience: Audience
-                    ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, str]]]:
+def breakdown_frame(
+    dataset: datasets.Dataset, frame: pd.DataFrame, audience: Audience
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, str]]]:
     """Adds the breakdown columns: answers with "prefer not to say" left out of every group,
     and the intersections, labelled for people."""
     frame = frame.copy()
@@ -80,16 +95,19 @@ def breakdown_frame(dataset: datasets.Dataset, frame: pd.DataFrame, audience: Au
             combined = frame[left].astype("string") + "|" + frame[right].astype("string")
             codes = [f"{a}|{b}" for a in labels[left] for b in labels[right]]
             frame[column] = pd.Categorical(combined, categories=codes)
-            labels[column] = {f"{a}|{b}": f"{labels[left][a]}, {labels[right][b]}"
-                              for a in labels[left] for b in labels[right]}
+            labels[column] = {
+                f"{a}|{b}": f"{labels[left][a]}, {labels[right][b]}"
+                for a in labels[left]
+                for b in labels[right]
+            }
         elif column not in frame:
             continue
         elif column in dataset.labels:
             missing = dataset.missing_codes.get(column, set())
             frame[column] = frame[column].cat.remove_categories(
-                [c for c in frame[column].cat.categories if c in missing])
-            labels[column] = {c: label for c, label in dataset.labels[column].items()
-                              if c not in missing}
+                [c for c in frame[column].cat.categories if c in missing]
+            )
+            labels[column] = {c: label for c, label in dataset.labels[column].items() if c not in missing}
         else:  # the school's borough
             labels[column] = {b: b for b in sorted(frame[column].dropna().unique())}
             frame[column] = pd.Categorical(frame[column], categories=list(labels[column]))
@@ -106,21 +124,38 @@ def wave_results(wave: Wave, weight_run: WeightRun | None = None) -> WaveResults
     frame, margins = weighting.weighted(dataset, weight_run)
     frame, titles, labels = breakdown_frame(dataset, frame, wave.audience)
     specs = indicator_specs(wave)
-    table = indicator_tables(frame, specs, "weight", list(titles), margins=margins,
-                             area_breakdowns=AREA_BREAKDOWNS, **dataset.design)
-    equality = equality_table(frame, specs, "weight",
-                              [b for b in titles if b not in AREA_BREAKDOWNS], table,
-                              margins=margins, **dataset.design)
+    table = indicator_tables(
+        frame,
+        specs,
+        "weight",
+        list(titles),
+        margins=margins,
+        area_breakdowns=AREA_BREAKDOWNS,
+        **dataset.design,
+    )
+    equality = equality_table(
+        frame,
+        specs,
+        "weight",
+        [b for b in titles if b not in AREA_BREAKDOWNS],
+        table,
+        margins=margins,
+        **dataset.design,
+    )
     return WaveResults(wave, weight_run, table, equality, titles, labels, frame)
 
 
 def comparable_waves(wave: Wave) -> list[Wave]:
     """Waves of the same questionnaire (stable question keys) up to this one, oldest first."""
-    return list(db.session.scalars(
-        select(Wave).join(QuestionnaireVersion, Wave.version_id == QuestionnaireVersion.id)
-        .join(Questionnaire).where(Questionnaire.key == wave.version.questionnaire.key,
-                                   Wave.opens_at <= wave.opens_at)
-        .order_by(Wave.opens_at, Wave.id)))
+    return list(
+        db.session.scalars(
+            select(Wave)
+            .join(QuestionnaireVersion, Wave.version_id == QuestionnaireVersion.id)
+            .join(Questionnaire)
+            .where(Questionnaire.key == wave.version.questionnaire.key, Wave.opens_at <= wave.opens_at)
+            .order_by(Wave.opens_at, Wave.id)
+        )
+    )
 
 
 def trends(wave: Wave, current: WaveResults | None = None) -> pd.DataFrame:
@@ -137,12 +172,15 @@ def trends(wave: Wave, current: WaveResults | None = None) -> pd.DataFrame:
                 continue
             dataset = datasets.load(other)
             frame, margins = weighting.weighted(dataset, run)
-            table = indicator_tables(frame, indicator_specs(other), "weight", margins=margins,
-                                     **dataset.design)
-        tables.append(table.assign(wave_id=other.id, wave_name=other.name,
-                                   fieldwork=other.opens_at.strftime("%B %Y")))
+            table = indicator_tables(
+                frame, indicator_specs(other), "weight", margins=margins, **dataset.design
+            )
+        tables.append(
+            table.assign(wave_id=other.id, wave_name=other.name, fieldwork=other.opens_at.strftime("%B %Y"))
+        )
     if not tables:
         return pd.DataFrame()
     stacked = pd.concat(tables, ignore_index=True)
-    return pd.concat([wave_changes(rows) for _, rows in stacked.groupby("indicator", sort=False)],
-                     ignore_index=True)
+    return pd.concat(
+        [wave_changes(rows) for _, rows in stacked.groupby("indicator", sort=False)], ignore_index=True
+    )

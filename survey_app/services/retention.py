@@ -34,12 +34,15 @@ def run(now: datetime | None = None, dry_run: bool = False) -> RetentionResult:
     text_answers = 0
     for wave_id, days in db.session.execute(select(Wave.id, Wave.text_retention_days)).all():
         old = select(Response.submission_uuid).where(
-            Response.wave_id == wave_id, Response.submitted_on < (now - timedelta(days=days)).date())
-        text_answers += _remove(Answer, dry_run, Answer.response_uuid.in_(old),
-                                Answer.text_value.is_not(None))
+            Response.wave_id == wave_id, Response.submitted_on < (now - timedelta(days=days)).date()
+        )
+        text_answers += _remove(
+            Answer, dry_run, Answer.response_uuid.in_(old), Answer.text_value.is_not(None)
+        )
     closed = select(Wave.id).where(Wave.closes_at < now - CODE_GRACE)
-    codes = _remove(AccessCode, dry_run, or_(AccessCode.wave_id.in_(closed),
-                                             AccessCode.expires_at < now - CODE_GRACE))
+    codes = _remove(
+        AccessCode, dry_run, or_(AccessCode.wave_id.in_(closed), AccessCode.expires_at < now - CODE_GRACE)
+    )
     return RetentionResult(text_answers, codes, dry_run)
 
 

@@ -22,8 +22,7 @@ class ImportSummary:
 def import_schools(data: bytes) -> ImportSummary:
     """Validates every row (URN, name, borough, phase); raises listing each faulty row."""
     rows = read_csv(data, {"urn", "name", "borough"}, {"phase"})
-    boroughs = {key.lower(): b for b in db.session.scalars(select(Borough))
-                for key in (b.name, b.code)}
+    boroughs = {key.lower(): b for b in db.session.scalars(select(Borough)) for key in (b.name, b.code)}
     problems, seen = [], {}
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         problems += [f"Row {number}: {p}" for p in _row_problems(row, boroughs)]
@@ -31,10 +30,8 @@ def import_schools(data: bytes) -> ImportSummary:
             problems.append(f"Row {number}: URN {row['urn']} is also on row {seen[row['urn']]}.")
         seen.setdefault(row["urn"], number)
     if problems:
-        raise UploadError("Nothing was imported: fix these rows and upload the file again.",
-                          problems)
-    existing = {s.urn: s for s in db.session.scalars(select(School).where(
-        School.urn.in_(list(seen))))}
+        raise UploadError("Nothing was imported: fix these rows and upload the file again.", problems)
+    existing = {s.urn: s for s in db.session.scalars(select(School).where(School.urn.in_(list(seen))))}
     for row in rows:
         school = existing.get(row["urn"]) or School(urn=row["urn"])
         school.name, school.borough = row["name"], boroughs[row["borough"].lower()]

@@ -44,8 +44,7 @@ def check_password(password: str, email: str) -> None:
         raise PasswordPolicyError("The password must not contain your email address.")
     hints = [email, *name.replace(".", " ").split(), "safer", "schools", "survey"]
     if zxcvbn(password[:MAX_LENGTH], user_inputs=hints)["score"] < 3:
-        raise PasswordPolicyError(
-            "That password would be easy to guess. Try three or four unrelated words.")
+        raise PasswordPolicyError("That password would be easy to guess. Try three or four unrelated words.")
 
 
 def create_user(email: str, role: Role, password: str | None = None) -> tuple[StaffUser, str]:
@@ -57,8 +56,13 @@ def create_user(email: str, role: Role, password: str | None = None) -> tuple[St
         raise SurveyError(f"There is already a staff user with the email {email}.")
     password = password or secrets.token_urlsafe(18)
     check_password(password, email)
-    user = StaffUser(email=email, role=role, password_hash=hasher.hash(password),
-                     session_nonce=secrets.token_hex(16), active=True)
+    user = StaffUser(
+        email=email,
+        role=role,
+        password_hash=hasher.hash(password),
+        session_nonce=secrets.token_hex(16),
+        active=True,
+    )
     db.session.add(user)
     db.session.flush()
     return user, password
@@ -66,8 +70,7 @@ def create_user(email: str, role: Role, password: str | None = None) -> tuple[St
 
 def authenticate(email: str, password: str) -> StaffUser | None:
     """The active user with these credentials, or None; rehashes old parameters on success."""
-    user = db.session.scalar(
-        select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower()))
+    user = db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower()))
     try:
         hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_LENGTH])
     except (VerificationError, InvalidHashError):

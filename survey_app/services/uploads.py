@@ -18,16 +18,19 @@ class UploadError(SurveyError):
         self.problems = problems or []
 
 
-def read_csv(data: bytes, required: set[str], optional: set[str] = frozenset(),
-             max_rows: int = 20_000) -> list[dict[str, str]]:
+def read_csv(
+    data: bytes, required: set[str], optional: set[str] = frozenset(), max_rows: int = 20_000
+) -> list[dict[str, str]]:
     """Rows as dicts keyed by lower-case header; raises ``UploadError`` with a clear reason."""
     if not data.strip():
         raise UploadError("The file is empty.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UploadError("The file is not UTF-8 text. In Excel, save it as "
-                          "'CSV UTF-8 (comma delimited)' and upload it again.") from None
+        raise UploadError(
+            "The file is not UTF-8 text. In Excel, save it as "
+            "'CSV UTF-8 (comma delimited)' and upload it again."
+        ) from None
     if "\x00" in text:
         raise UploadError("The file is not a CSV file.")
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -35,20 +38,22 @@ def read_csv(data: bytes, required: set[str], optional: set[str] = frozenset(),
     missing = required - set(headers)
     if missing:
         found = ", ".join(h for h in headers if h) or "none"
-        raise UploadError(f"The file needs the columns {', '.join(sorted(required))}; "
-                          f"missing: {', '.join(sorted(missing))}. Its first row has: {found}. "
-                          "Check the first row holds the column names.")
+        raise UploadError(
+            f"The file needs the columns {', '.join(sorted(required))}; "
+            f"missing: {', '.join(sorted(missing))}. Its first row has: {found}. "
+            "Check the first row holds the column names."
+        )
     unknown = set(headers) - required - set(optional)
     if unknown:
-        raise UploadError(f"The file has columns this upload does not use: "
-                          f"{', '.join(sorted(unknown))}.")
+        raise UploadError(f"The file has columns this upload does not use: {', '.join(sorted(unknown))}.")
     rows = []
     try:
         for row in reader:
             if len(rows) >= max_rows:
                 raise UploadError(f"The file has more than {max_rows:,} rows.")
-            rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in row.items()
-                         if k is not None})
+            rows.append(
+                {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+            )
     except csv.Error as error:
         raise UploadError(f"The file is not valid CSV: {error}.") from None
     if not rows:

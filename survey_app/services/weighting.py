@@ -28,16 +28,27 @@ NOT_STATED = "not_stated"
 
 
 def margins_table(wave: Wave) -> pd.DataFrame:
-    rows = db.session.scalars(select(PopulationMargin).where(PopulationMargin.wave_id == wave.id)
-                              .order_by(PopulationMargin.id)).all()
-    return pd.DataFrame([{"variable": m.variable, "category": m.category,
-                          "proportion": m.proportion, "count": m.count,
-                          "source_note": m.source_note} for m in rows],
-                        columns=["variable", "category", "proportion", "count", "source_note"])
+    rows = db.session.scalars(
+        select(PopulationMargin).where(PopulationMargin.wave_id == wave.id).order_by(PopulationMargin.id)
+    ).all()
+    return pd.DataFrame(
+        [
+            {
+                "variable": m.variable,
+                "category": m.category,
+                "proportion": m.proportion,
+                "count": m.count,
+                "source_note": m.source_note,
+            }
+            for m in rows
+        ],
+        columns=["variable", "category", "proportion", "count", "source_note"],
+    )
 
 
-def with_not_stated(frame: pd.DataFrame, margins: pd.DataFrame
-                    ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def with_not_stated(
+    frame: pd.DataFrame, margins: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The weighting columns with unmatched answers as ``not_stated``, and margins to match."""
     columns, adjusted, variables = {}, [], []
     for variable, rows in margins.groupby("variable", sort=False):
@@ -48,21 +59,37 @@ def with_not_stated(frame: pd.DataFrame, margins: pd.DataFrame
         stated = values.isin(known).fillna(False)
         share = 1 - float(stated.mean())
         columns[variable] = values.where(stated, NOT_STATED)
-        rows = rows.assign(proportion=rows["proportion"] * (1 - share),
-                           count=rows["count"] * (1 - share))
+        rows = rows.assign(proportion=rows["proportion"] * (1 - share), count=rows["count"] * (1 - share))
         if share > 0:
             variables.append(variable)
             total = rows["count"].sum() / (1 - share) if rows["count"].notna().all() else None
-            rows = pd.concat([rows, pd.DataFrame([{
-                "variable": variable, "category": NOT_STATED, "proportion": share,
-                "count": None if total is None else total * share,
-                "source_note": "sample share of respondents who did not say"}])])
+            rows = pd.concat(
+                [
+                    rows,
+                    pd.DataFrame(
+                        [
+                            {
+                                "variable": variable,
+                                "category": NOT_STATED,
+                                "proportion": share,
+                                "count": None if total is None else total * share,
+                                "source_note": "sample share of respondents who did not say",
+                            }
+                        ]
+                    ),
+                ]
+            )
         adjusted.append(rows)
     return pd.DataFrame(columns, index=frame.index), pd.concat(adjusted, ignore_index=True), variables
 
 
-def run(wave: Wave, actor: StaffUser | None, tol: float = 1e-8, max_iter: int = 200,
-        bounds: tuple[float, float] | None = None) -> WeightRun:
+def run(
+    wave: Wave,
+    actor: StaffUser | None,
+    tol: float = 1e-8,
+    max_iter: int = 200,
+    bounds: tuple[float, float] | None = None,
+) -> WeightRun:
     """Rakes the wave's responses to its margins and stores the run and every weight."""
     margins = margins_table(wave)
     if margins.empty:
@@ -79,29 +106,48 @@ def run(wave: Wave, actor: StaffUser | None, tol: float = 1e-8, max_iter: int = 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-convergence is stored and shown, in words
-            result = rake(columns, used.drop(columns="source_note"), base_weight=base_weight,
-                          max_iter=max_iter, tol=tol, bounds=bounds)
+            result = rake(
+                columns,
+                used.drop(columns="source_note"),
+                base_weight=base_weight,
+                max_iter=max_iter,
+                tol=tol,
+                bounds=bounds,
+            )
     except AnalysisInputError as error:
         raise SurveyError(f"The responses cannot be weighted to these margins: {error}.") from None
     weight_run = WeightRun(
-        wave=wave, created_by_id=actor.id if actor else None,
-        settings={"tol": tol, "max_iter": max_iter, "bounds": list(bounds) if bounds else None,
-                  "not_stated": not_stated},
-        margins=_records(used), converged=result.converged, iterations=result.iterations,
-        max_error=result.max_error, problem=result.problem(), diagnostics=result.diagnostics,
-        responses=len(columns))
+        wave=wave,
+        created_by_id=actor.id if actor else None,
+        settings={
+            "tol": tol,
+            "max_iter": max_iter,
+            "bounds": list(bounds) if bounds else None,
+            "not_stated": not_stated,
+        },
+        margins=_records(used),
+        converged=result.converged,
+        iterations=result.iterations,
+        max_error=result.max_error,
+        problem=result.problem(),
+        diagnostics=result.diagnostics,
+        responses=len(columns),
+    )
     db.session.add(weight_run)
     db.session.flush()
-    db.session.execute(insert(ResponseWeight), [
-        {"weight_run_id": weight_run.id, "response_uuid": uuid.UUID(key), "weight": float(w)}
-        for key, w in result.weights.items()])
+    db.session.execute(
+        insert(ResponseWeight),
+        [
+            {"weight_run_id": weight_run.id, "response_uuid": uuid.UUID(key), "weight": float(w)}
+            for key, w in result.weights.items()
+        ],
+    )
     log.info("weight run %s for wave %s: converged=%s", weight_run.id, wave.id, result.converged)
     return weight_run
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if pd.isna(v) else v) for k, v in row.items()}
-            for row in table.to_dict("records")]
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def latest_run(wave: Wave, converged: bool = False) -> WeightRun | None:
@@ -114,15 +160,17 @@ def latest_run(wave: Wave, converged: bool = False) -> WeightRun | None:
 
 def weights_of(weight_run: WeightRun) -> pd.Series:
     """The run's weights indexed by response UUID (as text), like a dataset's rows."""
-    rows = datasets.frame_of(select(cast(ResponseWeight.response_uuid, String).label("key"),
-                                    ResponseWeight.weight)
-                             .where(ResponseWeight.weight_run_id == weight_run.id))
-    return pd.Series(rows["weight"].to_numpy(float), index=datasets.canonical_keys(rows["key"]),
-                     name="weight")
+    rows = datasets.frame_of(
+        select(cast(ResponseWeight.response_uuid, String).label("key"), ResponseWeight.weight).where(
+            ResponseWeight.weight_run_id == weight_run.id
+        )
+    )
+    return pd.Series(
+        rows["weight"].to_numpy(float), index=datasets.canonical_keys(rows["key"]), name="weight"
+    )
 
 
-def weighted(dataset: datasets.Dataset, weight_run: WeightRun
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def weighted(dataset: datasets.Dataset, weight_run: WeightRun) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The dataset with the run's weights and its weighting columns (``w_<variable>``, with
     ``not_stated`` filled in), and the margins under those names: what calibration-aware
     standard errors need, leaving the answer columns as respondents gave them."""
@@ -143,7 +191,13 @@ def margin_shares(frame: pd.DataFrame, weight_run: WeightRun) -> pd.DataFrame:
     for margin in weight_run.margins:
         column = frame[f"w_{margin['variable']}"]
         chosen = (column == margin["category"]).fillna(False)
-        rows.append({"variable": margin["variable"], "category": margin["category"],
-                     "target": margin["proportion"], "sample": float(chosen.mean()),
-                     "weighted": float(frame.loc[chosen, "weight"].sum() / frame["weight"].sum())})
+        rows.append(
+            {
+                "variable": margin["variable"],
+                "category": margin["category"],
+                "target": margin["proportion"],
+                "sample": float(chosen.mean()),
+                "weighted": float(frame.loc[chosen, "weight"].sum() / frame["weight"].sum()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -42,9 +42,13 @@ def _login_failure_rules(email: str | None = None) -> list[throttle.Rule]:
     """Per account *and* address, and per address: an attacker spending an account's tries
     from their address does not lock its owner out of signing in from theirs."""
     address = get_remote_address()
-    return [(current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
-             f"login:{email or _typed_email() or '-'}:{address}"),
-            (current_app.config["LOGIN_FAILURES_PER_IP"], f"login-ip:{address}")]
+    return [
+        (
+            current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
+            f"login:{email or _typed_email() or '-'}:{address}",
+        ),
+        (current_app.config["LOGIN_FAILURES_PER_IP"], f"login-ip:{address}"),
+    ]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,8 +85,7 @@ def _safe_next() -> str | None:
     backslash as a slash, so "/<tab>/evil.example" and "/<backslash>evil.example" lead off-site:
     anything with a control character, space or backslash is refused, as is a scheme or host."""
     target = request.args.get("next", "")
-    if not target.startswith("/") or "\\" in target or any(ord(c) <= 0x20 or ord(c) == 0x7F
-                                                            for c in target):
+    if not target.startswith("/") or "\\" in target or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc or target.startswith("//") else target
@@ -106,8 +109,7 @@ def _signed_in(user: StaffUser):
     session.clear()
     login_user(user)
     session["staff_seen"] = time.time()
-    return redirect(target or url_for("admin.home" if user.role is Role.ADMIN else
-                                      "results.home"), 303)
+    return redirect(target or url_for("admin.home" if user.role is Role.ADMIN else "results.home"), 303)
 
 
 def _refused_code(user: StaffUser, form: CodeForm, template: str, **context):

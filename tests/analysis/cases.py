@@ -53,8 +53,9 @@ def make_case(seed: int) -> Case:
     less = np.clip(0.03 + 0.05 * (frame["eth"] == "Black") + 0.02 * frame["effect"], 0.005, 0.3)
     more = np.clip(0.4 + 0.1 * frame["effect"], 0.1, 0.8)
     draw = rng.random(n)
-    frame["felt"] = np.select([draw < less, draw < less + more, draw < 0.9],
-                              ["less_safe", "more_safe", "no_different"], "dont_know")
+    frame["felt"] = np.select(
+        [draw < less, draw < less + more, draw < 0.9], ["less_safe", "more_safe", "no_different"], "dont_know"
+    )
     frame.loc[rng.random(n) < 0.08, "felt"] = ""
     with_base = seed % 2 == 1
     frame["base"] = np.exp(rng.normal(0, 0.4, n) + 0.3 * frame["effect"]) if with_base else 1.0
@@ -62,9 +63,12 @@ def make_case(seed: int) -> Case:
     margins = _margins(frame, rng, counts=seed % 3 == 0)
     specs = [("felt", "", "", "", ""), ("felt", "aware", "yes", "", "")]
     specs += [("felt", "aware", "yes", "eth", group) for group in ETHNIC_GROUPS]
-    return Case(frame, margins, pd.DataFrame(specs, columns=["outcome", "where_col", "where_val",
-                                                             "by_col", "by_val"]),
-                "base" if with_base else None)
+    return Case(
+        frame,
+        margins,
+        pd.DataFrame(specs, columns=["outcome", "where_col", "where_val", "by_col", "by_val"]),
+        "base" if with_base else None,
+    )
 
 
 def _margins(frame: pd.DataFrame, rng: np.random.Generator, counts: bool) -> pd.DataFrame:
@@ -81,15 +85,17 @@ def _margins(frame: pd.DataFrame, rng: np.random.Generator, counts: bool) -> pd.
 def write_case(case: Case, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     case.frame.assign(base=case.frame["base"].map(lambda x: f"{x:.17g}")).to_csv(
-        folder / "data.csv", index=False)
+        folder / "data.csv", index=False
+    )
     case.margins.to_csv(folder / "margins.csv", index=False, float_format="%.17g")
     case.specs.to_csv(folder / "specs.csv", index=False)
 
 
 def run_r(root: Path) -> None:
     """Runs the R reference over every case folder under ``root``."""
-    subprocess.run(["Rscript", str(REFERENCE_SCRIPT), str(root)], check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        ["Rscript", str(REFERENCE_SCRIPT), str(root)], check=True, capture_output=True, timeout=600
+    )
 
 
 def read_answers(folder: Path) -> tuple[np.ndarray, pd.DataFrame]:

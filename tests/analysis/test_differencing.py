@@ -25,17 +25,40 @@ def releases(draw):
     year = rng.choice([f"y{k}" for k in range(7, 12)], n, p=rng.dirichlet(np.ones(5)))
     detailed = rng.choice(list("abcdefgh"), n, p=rng.dirichlet(np.full(8, 0.7)))
     send = rng.choice(["yes", "no"], n, p=[0.15, 0.85])
-    frame = pd.DataFrame({"sex": sex, "year": year, "ethnicity": detailed, "send": send,
-                          "borough": rng.choice([f"b{k}" for k in range(4)], n)})
+    frame = pd.DataFrame(
+        {
+            "sex": sex,
+            "year": year,
+            "ethnicity": detailed,
+            "send": send,
+            "borough": rng.choice([f"b{k}" for k in range(4)], n),
+        }
+    )
     frame.loc[rng.random(n) < draw(st.floats(0, 0.1)), "sex"] = None
-    frame["female"] = frame["sex"].map({"girl": "female", "boy": "not_female",
-                                        "another": "not_female"})
+    frame["female"] = frame["sex"].map({"girl": "female", "boy": "not_female", "another": "not_female"})
     frame["key_stage"] = frame["year"].map(lambda y: "KS3" if y in ("y7", "y8", "y9") else "KS4")
     frame["ethnic_group"] = frame["ethnicity"].map(dict(zip("abcdefgh", "AABBCCDD", strict=True)))
     frame["group_x_send"] = frame["ethnic_group"] + " " + frame["send"]
-    columns = draw(st.lists(st.sampled_from(
-        ["sex", "female", "year", "key_stage", "ethnicity", "ethnic_group", "send",
-         "group_x_send", "borough"]), min_size=2, max_size=9, unique=True))
+    columns = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "sex",
+                    "female",
+                    "year",
+                    "key_stage",
+                    "ethnicity",
+                    "ethnic_group",
+                    "send",
+                    "group_x_send",
+                    "borough",
+                ]
+            ),
+            min_size=2,
+            max_size=9,
+            unique=True,
+        )
+    )
     return frame[columns].astype("string")
 
 
@@ -50,10 +73,14 @@ def _table(groups: pd.DataFrame) -> pd.DataFrame:
 
 def _members(groups: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
     """Respondents × cells, 0/1."""
-    return np.column_stack([
-        np.ones(len(groups)) if row.breakdown == "" else
-        (groups[row.breakdown] == row.group).fillna(False).to_numpy(float)
-        for row in table.itertuples()])
+    return np.column_stack(
+        [
+            np.ones(len(groups))
+            if row.breakdown == ""
+            else (groups[row.breakdown] == row.group).fillna(False).to_numpy(float)
+            for row in table.itertuples()
+        ]
+    )
 
 
 def _in_span(basis: np.ndarray, vector: np.ndarray) -> bool:
@@ -92,8 +119,9 @@ def test_a_group_hidden_in_one_breakdown_is_not_given_away_by_a_coarser_one():
     # The case an independent check found: one pupil of another sex hidden (with the boys as
     # its partner) in the sex breakdown, while "not female" (61) and "male" (60) were public.
     sex = ["girl"] * 60 + ["boy"] * 60 + ["another"]
-    groups = pd.DataFrame({"sex": sex, "female": ["female" if s == "girl" else "not_female"
-                                                  for s in sex]}, dtype="string")
+    groups = pd.DataFrame(
+        {"sex": sex, "female": ["female" if s == "girl" else "not_female" for s in sex]}, dtype="string"
+    )
     table = apply(_table(groups), {"ind": groups}).set_index(["breakdown", "group"])
     shown = table["symbol"] != CONFIDENTIAL
     assert not shown[("sex", "another")]
@@ -101,11 +129,12 @@ def test_a_group_hidden_in_one_breakdown_is_not_given_away_by_a_coarser_one():
 
 
 def test_an_empty_group_never_protects_a_hidden_one():
-    groups = pd.DataFrame({"eth": pd.Categorical(["a"] * 5 + ["b"] * 200,
-                                                 categories=["a", "b", "nobody"])})
+    groups = pd.DataFrame({"eth": pd.Categorical(["a"] * 5 + ["b"] * 200, categories=["a", "b", "nobody"])})
     table = _table(groups.astype("string"))
-    table = pd.concat([table, pd.DataFrame([("ind", "eth", "nobody", 0, 0.4, 0.0)],
-                                           columns=table.columns)], ignore_index=True)
+    table = pd.concat(
+        [table, pd.DataFrame([("ind", "eth", "nobody", 0, 0.4, 0.0)], columns=table.columns)],
+        ignore_index=True,
+    )
     symbols = apply(table, {"ind": groups}).set_index("group")["symbol"]
     assert symbols["a"] == symbols["nobody"] == CONFIDENTIAL
     assert CONFIDENTIAL in (symbols["b"], symbols["All"])  # "All" - "b" would be the 5

@@ -12,30 +12,46 @@ from analysis import AnalysisInputError
 from analysis.disclosure import CONFIDENTIAL, LOW_RELIABILITY, Thresholds, apply, round_count
 
 
-def _table(groups: list[int], total: int | None = None, n_eff_share: float = 0.8,
-           breakdown: str = "eth", schools: list[int] | None = None) -> pd.DataFrame:
+def _table(
+    groups: list[int],
+    total: int | None = None,
+    n_eff_share: float = 0.8,
+    breakdown: str = "eth",
+    schools: list[int] | None = None,
+) -> pd.DataFrame:
     total = total if total is not None else sum(groups)
     rows = [("ind", "", "All", total, None)] + [
-        ("ind", breakdown, f"g{i}", n, None if schools is None else schools[i])
-        for i, n in enumerate(groups)]
+        ("ind", breakdown, f"g{i}", n, None if schools is None else schools[i]) for i, n in enumerate(groups)
+    ]
     table = pd.DataFrame(rows, columns=["indicator", "breakdown", "group", "n", "schools"])
-    return table.assign(estimate=0.3, ci_low=0.2, ci_high=0.4, se=0.05,
-                        n_eff=table["n"] * n_eff_share, deff=1 / n_eff_share)
+    return table.assign(
+        estimate=0.3, ci_low=0.2, ci_high=0.4, se=0.05, n_eff=table["n"] * n_eff_share, deff=1 / n_eff_share
+    )
 
 
-def _respondents(groups: list[int], total: int | None = None, breakdown: str = "eth"
-                 ) -> dict[str, pd.DataFrame]:
+def _respondents(
+    groups: list[int], total: int | None = None, breakdown: str = "eth"
+) -> dict[str, pd.DataFrame]:
     """One row per respondent: ``groups[i]`` of them in g{i}, the rest of ``total`` in none."""
     labels = [f"g{i}" for i, n in enumerate(groups) for _ in range(n)]
     labels += [None] * ((total if total is not None else sum(groups)) - len(labels))
     return {"ind": pd.DataFrame({breakdown: pd.Series(labels, dtype="string")})}
 
 
-def _apply(groups: list[int], total: int | None = None, breakdown: str = "eth",
-           thresholds: Thresholds | None = None, **options) -> pd.DataFrame:
+def _apply(
+    groups: list[int],
+    total: int | None = None,
+    breakdown: str = "eth",
+    thresholds: Thresholds | None = None,
+    **options,
+) -> pd.DataFrame:
     table = _table(groups, total, breakdown=breakdown, **options)
-    return apply(table, _respondents(groups, total, breakdown), thresholds or Thresholds(),
-                 **({"area_breakdowns": frozenset({breakdown})} if breakdown == "borough" else {}))
+    return apply(
+        table,
+        _respondents(groups, total, breakdown),
+        thresholds or Thresholds(),
+        **({"area_breakdowns": frozenset({breakdown})} if breakdown == "borough" else {}),
+    )
 
 
 def test_floor_breakdown_and_reliability_thresholds():
@@ -90,7 +106,8 @@ def test_no_visible_cell_is_small_and_no_hidden_cell_can_be_recovered(groups, mi
     total = sum(groups) + missing
     # "All" is hidden below the floor, or when it is one hidden group under another name.
     assert (overall["symbol"] == CONFIDENTIAL) == (
-        total < thresholds.floor or (nonempty_hidden == total).any())
+        total < thresholds.floor or (nonempty_hidden == total).any()
+    )
     hidden_rows = published["symbol"] == CONFIDENTIAL
     assert published.loc[~hidden_rows, "n"].notna().all()
     assert published.loc[hidden_rows, ["n", "estimate"]].isna().all().all()

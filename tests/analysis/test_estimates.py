@@ -19,8 +19,16 @@ def weighted():
 
 def test_the_table_has_the_contract_columns_and_proportions_sum_to_one(weighted):
     frame, margins = weighted
-    table = estimate(frame, "felt", "weight", strata="borough", cluster="school",
-                     margins=margins, where={"aware": "yes"}, by="eth")
+    table = estimate(
+        frame,
+        "felt",
+        "weight",
+        strata="borough",
+        cluster="school",
+        margins=margins,
+        where={"aware": "yes"},
+        by="eth",
+    )
     assert list(table.columns) == COLUMNS
     for _, domain in table.groupby(["by", "by_category"]):
         assert domain["estimate"].sum() == pytest.approx(1)
@@ -43,10 +51,8 @@ def test_estimates_are_weighted_shares_of_the_base(weighted):
 def test_domain_se_uses_the_full_design_not_a_subset(weighted):
     """Dropping the other rows changes the SE when a stratum loses clusters; domains must not."""
     frame, _ = weighted
-    kept = estimate(frame, "felt", "weight", strata="borough", cluster="school",
-                    where={"eth": "Other"})
-    dropped = estimate(frame[frame["eth"] == "Other"], "felt", "weight", strata="borough",
-                       cluster="school")
+    kept = estimate(frame, "felt", "weight", strata="borough", cluster="school", where={"eth": "Other"})
+    dropped = estimate(frame[frame["eth"] == "Other"], "felt", "weight", strata="borough", cluster="school")
     np.testing.assert_allclose(kept["estimate"], dropped["estimate"])
     assert not np.allclose(kept["se"], dropped["se"])
 
@@ -54,8 +60,7 @@ def test_domain_se_uses_the_full_design_not_a_subset(weighted):
 def test_calibration_aware_se_is_smaller_for_a_weighting_variable(weighted):
     frame, margins = weighted
     plain = estimate(frame, "sex", "weight", strata="borough", cluster="school")
-    calibrated = estimate(frame, "sex", "weight", strata="borough", cluster="school",
-                          margins=margins)
+    calibrated = estimate(frame, "sex", "weight", strata="borough", cluster="school", margins=margins)
     assert (calibrated["se"] < 1e-8).all()  # raked exactly to its margin: no sampling error
     assert (plain["se"] > 1e-3).all()
 
@@ -74,10 +79,8 @@ def test_categorical_outcome_reports_every_category(weighted):
 @pytest.mark.parametrize("ci", ["logit", "beta", "wilson"])
 def test_every_interval_method_contains_the_estimate_and_widens_with_level(weighted, ci):
     frame, margins = weighted
-    narrow = estimate(frame, "felt", "weight", cluster="school", margins=margins, ci=ci,
-                      level=0.8)
-    wide = estimate(frame, "felt", "weight", cluster="school", margins=margins, ci=ci,
-                    level=0.99)
+    narrow = estimate(frame, "felt", "weight", cluster="school", margins=margins, ci=ci, level=0.8)
+    wide = estimate(frame, "felt", "weight", cluster="school", margins=margins, ci=ci, level=0.99)
     assert (wide["ci_low"] < narrow["ci_low"]).all() and (wide["ci_high"] > narrow["ci_high"]).all()
 
 
@@ -89,14 +92,17 @@ def test_a_stratum_with_one_school_is_kept_in_the_variance(weighted):
     assert table["se"].notna().all() and (table["se"] > 0).all()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"outcome": "shoe"}, "outcome column 'shoe'"),
-    ({"weight": "w"}, "weight column 'w'"),
-    ({"strata": "region"}, "design column 'region'"),
-    ({"where": {"aware": "maybe"}}, "no answers in the base"),
-    ({"ci": "exact"}, "unknown CI method 'exact'"),
-    ({"level": 95}, "level must be between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"outcome": "shoe"}, "outcome column 'shoe'"),
+        ({"weight": "w"}, "weight column 'w'"),
+        ({"strata": "region"}, "design column 'region'"),
+        ({"where": {"aware": "maybe"}}, "no answers in the base"),
+        ({"ci": "exact"}, "unknown CI method 'exact'"),
+        ({"level": 95}, "level must be between 0 and 1"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(weighted, kwargs, message):
     frame, _ = weighted
     arguments = {"outcome": "felt", "weight": "weight", **kwargs}

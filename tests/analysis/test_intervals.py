@@ -14,8 +14,11 @@ def test_zero_of_twelve_gives_sensible_intervals_whatever_the_degrees_of_freedom
     p, se = np.array([0.0]), np.array([0.0])
     clopper_pearson_high = stats.beta.ppf(0.975, 1, 12)  # 0 successes of 12
     z = stats.norm.ppf(0.975)
-    for method, high in (("beta", clopper_pearson_high), ("logit", clopper_pearson_high),
-                         ("wilson", z**2 / (12 + z**2))):
+    for method, high in (
+        ("beta", clopper_pearson_high),
+        ("logit", clopper_pearson_high),
+        ("wilson", z**2 / (12 + z**2)),
+    ):
         low, up = confidence_interval(method, p, se, df, 0.95, n_rows=200, n_base=12)
         assert low[0] == 0 and up[0] == pytest.approx(high, rel=1e-9), method
         assert up[0] < 0.3, method  # one degree of freedom once gave [0, 0.93] for Wilson

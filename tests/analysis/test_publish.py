@@ -18,15 +18,19 @@ from analysis.publish import (
 )
 from tests.analysis.cases import make_case
 
-LESS_SAFE = IndicatorSpec("felt_less_safe", "Feel less safe", "felt", ("less_safe",),
-                          {"aware": ["yes"]})
-MORE_SAFE = IndicatorSpec("felt_more_safe", "Feel more safe", "felt", ("more_safe",),
-                          {"aware": ["yes"]}, excluded=("dont_know",))
+LESS_SAFE = IndicatorSpec("felt_less_safe", "Feel less safe", "felt", ("less_safe",), {"aware": ["yes"]})
+MORE_SAFE = IndicatorSpec(
+    "felt_more_safe", "Feel more safe", "felt", ("more_safe",), {"aware": ["yes"]}, excluded=("dont_know",)
+)
 
 
 def test_indicator_base_follows_filter_and_exclusions():
-    frame = pd.DataFrame({"felt": ["more_safe", "dont_know", "less_safe", "", "more_safe"],
-                          "aware": ["yes", "yes", "yes", "yes", "no"]})
+    frame = pd.DataFrame(
+        {
+            "felt": ["more_safe", "dont_know", "less_safe", "", "more_safe"],
+            "aware": ["yes", "yes", "yes", "yes", "no"],
+        }
+    )
     values = indicator_outcome(frame, MORE_SAFE)
     assert values.isna().tolist() == [False, True, False, True, True]
     assert values.dropna().tolist() == ["yes", "no"]
@@ -36,9 +40,16 @@ def test_indicator_base_follows_filter_and_exclusions():
 def release():
     case = make_case(12)
     frame = case.frame.assign(weight=rake(case.frame, case.margins).weights)
-    analyst = indicator_tables(frame, [LESS_SAFE, MORE_SAFE], "weight", ["eth", "borough"],
-                               strata="borough", cluster="school", margins=case.margins,
-                               area_breakdowns=frozenset({"borough"}))
+    analyst = indicator_tables(
+        frame,
+        [LESS_SAFE, MORE_SAFE],
+        "weight",
+        ["eth", "borough"],
+        strata="borough",
+        cluster="school",
+        margins=case.margins,
+        area_breakdowns=frozenset({"borough"}),
+    )
     assert list(analyst.columns) == ANALYST_COLUMNS
     return frame, published(analyst), analyst
 
@@ -96,11 +107,17 @@ def _bases_consistent(row: pd.Series, rounding: int = 5) -> set[int]:
 @pytest.mark.parametrize("seed", [12, 13, 31, 47])
 def test_the_exact_base_of_a_published_row_cannot_be_pinned_down(seed):
     case = make_case(seed)
-    frame = case.frame.assign(weight=rake(case.frame, case.margins,
-                                          base_weight=case.base_weight).weights)
-    analyst = indicator_tables(frame, [LESS_SAFE, MORE_SAFE], "weight", ["eth", "sex", "year"],
-                               strata="borough", cluster="school", margins=case.margins,
-                               base_weight=case.base_weight)
+    frame = case.frame.assign(weight=rake(case.frame, case.margins, base_weight=case.base_weight).weights)
+    analyst = indicator_tables(
+        frame,
+        [LESS_SAFE, MORE_SAFE],
+        "weight",
+        ["eth", "sex", "year"],
+        strata="borough",
+        cluster="school",
+        margins=case.margins,
+        base_weight=case.base_weight,
+    )
     table = published(analyst)
     assert list(table.columns) == RELEASE_COLUMNS
     visible = table[table["symbol"] != CONFIDENTIAL]
@@ -110,6 +127,7 @@ def test_the_exact_base_of_a_published_row_cannot_be_pinned_down(seed):
         assert float(row["percent"]).is_integer() and float(row["ci_low"]).is_integer()
     # The analyst's own table keeps full precision, and the same attack pins most bases.
     shown = analyst[analyst["symbol"] != CONFIDENTIAL].assign(
-        n_rounded=lambda t: [disclosure.round_count(n) for n in t["n"]])
+        n_rounded=lambda t: [disclosure.round_count(n) for n in t["n"]]
+    )
     pinned = sum(len(_bases_consistent(row)) == 1 for _, row in shown.iterrows())
     assert pinned > len(shown) / 2

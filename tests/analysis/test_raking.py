@@ -14,8 +14,7 @@ from analysis import AnalysisInputError, rake
 
 
 def _margins(spec: dict[str, dict[str, float]], counts: float | None = None) -> pd.DataFrame:
-    rows = [(v, c, p, p * counts if counts else np.nan) for v, cats in spec.items()
-            for c, p in cats.items()]
+    rows = [(v, c, p, p * counts if counts else np.nan) for v, cats in spec.items() for c, p in cats.items()]
     return pd.DataFrame(rows, columns=["variable", "category", "proportion", "count"])
 
 
@@ -31,8 +30,10 @@ def samples(draw):
     rows = np.vstack([crossing, extra])
     frame = pd.DataFrame({f"v{i}": rows[:, i].astype(str) for i in range(len(sizes))})
     n = len(frame)
-    spec = {f"v{i}": dict(zip(map(str, range(k)), rng.dirichlet(np.full(k, 3.0)), strict=True))
-            for i, k in enumerate(sizes)}
+    spec = {
+        f"v{i}": dict(zip(map(str, range(k)), rng.dirichlet(np.full(k, 3.0)), strict=True))
+        for i, k in enumerate(sizes)
+    }
     base = rng.lognormal(0, 0.3, n) if draw(st.booleans()) else None
     return frame.assign(base=base if base is not None else 1.0), spec, base is not None
 
@@ -60,8 +61,13 @@ def test_bounded_weights_stay_within_their_bounds(sample, lower, upper):
     base = frame["base"] if weighted else pd.Series(1.0, index=frame.index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tight bounds may make targets unreachable: reported
-        result = rake(frame, _margins(spec), base_weight="base" if weighted else None,
-                      bounds=(lower, upper), max_iter=300)
+        result = rake(
+            frame,
+            _margins(spec),
+            base_weight="base" if weighted else None,
+            bounds=(lower, upper),
+            max_iter=300,
+        )
     ratio = result.weights / base
     assert ratio.min() >= lower * (1 - 1e-12) and ratio.max() <= upper * (1 + 1e-12)
 
@@ -117,25 +123,48 @@ def test_non_convergence_is_flagged_and_warned_naming_the_worst_margin():
 BASE = pd.DataFrame({"sex": ["boy", "girl", "girl"], "w": [1.0, 2.0, 1.0]})
 
 
-@pytest.mark.parametrize(("frame", "margins", "message"), [
-    (BASE, _margins({"sex": {"boy": 0.5, "girl": 0.4, "other": 0.1}}),
-     "'sex': target category 'other' has no rows"),
-    (BASE, _margins({"sex": {"boy": 1.0}}), "'sex': category 'girl' is in the data but not in the margins"),
-    (BASE, _margins({"sex": {"boy": 0.5, "girl": 0.6}}), "margin 'sex': proportions sum to 1.1"),
-    (BASE.assign(sex=["boy", None, "girl"]), _margins({"sex": {"boy": 0.5, "girl": 0.5}}),
-     "'sex' has missing values"),
-    (BASE, _margins({"sex": {"boy": 1.2, "girl": -0.2}}), "category 'girl': proportion must be a positive"),
-    (BASE, _margins({"age": {"old": 1.0}}), "weighting variable 'age' is not a column"),
-    (BASE, pd.DataFrame({"variable": ["sex"], "category": ["boy"]}), "missing \\['proportion'\\]"),
-])
+@pytest.mark.parametrize(
+    ("frame", "margins", "message"),
+    [
+        (
+            BASE,
+            _margins({"sex": {"boy": 0.5, "girl": 0.4, "other": 0.1}}),
+            "'sex': target category 'other' has no rows",
+        ),
+        (
+            BASE,
+            _margins({"sex": {"boy": 1.0}}),
+            "'sex': category 'girl' is in the data but not in the margins",
+        ),
+        (BASE, _margins({"sex": {"boy": 0.5, "girl": 0.6}}), "margin 'sex': proportions sum to 1.1"),
+        (
+            BASE.assign(sex=["boy", None, "girl"]),
+            _margins({"sex": {"boy": 0.5, "girl": 0.5}}),
+            "'sex' has missing values",
+        ),
+        (
+            BASE,
+            _margins({"sex": {"boy": 1.2, "girl": -0.2}}),
+            "category 'girl': proportion must be a positive",
+        ),
+        (BASE, _margins({"age": {"old": 1.0}}), "weighting variable 'age' is not a column"),
+        (BASE, pd.DataFrame({"variable": ["sex"], "category": ["boy"]}), "missing \\['proportion'\\]"),
+    ],
+)
 def test_bad_inputs_raise_one_clear_error(frame, margins, message):
     with pytest.raises(AnalysisInputError, match=message):
         rake(frame, margins)
 
 
 def test_inconsistent_population_counts_are_refused():
-    margins = pd.DataFrame({"variable": ["sex", "sex", "year"], "category": ["boy", "girl", "7"],
-                            "proportion": [0.5, 0.5, 1.0], "count": [50, 50, 120]})
+    margins = pd.DataFrame(
+        {
+            "variable": ["sex", "sex", "year"],
+            "category": ["boy", "girl", "7"],
+            "proportion": [0.5, 0.5, 1.0],
+            "count": [50, 50, 120],
+        }
+    )
     frame = pd.DataFrame({"sex": ["boy", "girl"], "year": ["7", "7"]})
     with pytest.raises(AnalysisInputError, match="every variable must describe the same population"):
         rake(frame, margins)
@@ -143,8 +172,7 @@ def test_inconsistent_population_counts_are_refused():
 
 def test_bad_base_weights_are_refused():
     with pytest.raises(AnalysisInputError, match="base weight column 'w' must be positive"):
-        rake(BASE.assign(w=[1.0, 0.0, 2.0]), _margins({"sex": {"boy": 0.5, "girl": 0.5}}),
-             base_weight="w")
+        rake(BASE.assign(w=[1.0, 0.0, 2.0]), _margins({"sex": {"boy": 0.5, "girl": 0.5}}), base_weight="w")
 
 
 @st.composite
@@ -162,15 +190,19 @@ def contradictory_samples(draw):
     spec = {}
     for i in range(len(sizes)):
         present = sorted(frame[f"v{i}"].unique())
-        spec[f"v{i}"] = dict(zip(present, rng.dirichlet(np.full(len(present), 0.3)) * 0.98
-                                 + 0.02 / len(present), strict=True))
+        spec[f"v{i}"] = dict(
+            zip(present, rng.dirichlet(np.full(len(present), 0.3)) * 0.98 + 0.02 / len(present), strict=True)
+        )
     return frame, spec
 
 
 def _margin_error(frame: pd.DataFrame, weights: pd.Series, spec: dict, total: float) -> float:
     """Largest relative difference between a weighted margin and its target total."""
-    errors = [abs(weights[frame[v] == c].sum() / (p * total) - 1)
-              for v, targets in spec.items() for c, p in targets.items()]
+    errors = [
+        abs(weights[frame[v] == c].sum() / (p * total) - 1)
+        for v, targets in spec.items()
+        for c, p in targets.items()
+    ]
     return max(errors)
 
 
@@ -211,8 +243,13 @@ def test_bounded_raking_that_converges_meets_the_margins_inside_the_bounds(sampl
     frame, spec, weighted = sample
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = rake(frame, _margins(spec), base_weight="base" if weighted else None,
-                      bounds=(lower, upper), max_iter=500)
+        result = rake(
+            frame,
+            _margins(spec),
+            base_weight="base" if weighted else None,
+            bounds=(lower, upper),
+            max_iter=500,
+        )
     if result.converged:
         base = frame["base"] if weighted else pd.Series(1.0, index=frame.index)
         scaled = base * result.weights.sum() / base.sum()

@@ -33,9 +33,18 @@ def _ours(case: Case, ci: str) -> tuple[np.ndarray, dict[tuple[int, str], pd.Ser
     rows: dict[tuple[int, str], pd.Series] = {}
     for index, spec in case.specs.iterrows():
         where = {spec.where_col: spec.where_val} if spec.where_col else None
-        table = estimate(frame, spec.outcome, "weight", strata="borough", cluster="school",
-                         margins=case.margins, base_weight=case.base_weight, where=where,
-                         by=spec.by_col or None, ci=ci)
+        table = estimate(
+            frame,
+            spec.outcome,
+            "weight",
+            strata="borough",
+            cluster="school",
+            margins=case.margins,
+            base_weight=case.base_weight,
+            where=where,
+            by=spec.by_col or None,
+            ci=ci,
+        )
         wanted = table[table["by_category"] == spec.by_val]
         for _, row in wanted.iterrows():
             rows[(index, row["category"])] = row
@@ -68,8 +77,7 @@ def compare(case: Case, folder, label: str) -> int:
         # returning p = 0 or limits of 0 and NaN: compare with it where it gave a proper
         # interval around the same p, else with the closed form on R's se and df.
         p, se = answer.estimate, answer.se
-        r_logit_sound = (abs(answer.logit_p - p) < 1e-8 and answer.logit_low > 0
-                         and answer.logit_high < 1)
+        r_logit_sound = abs(answer.logit_p - p) < 1e-8 and answer.logit_low > 0 and answer.logit_high < 1
         if 0 < p < 1:
             if r_logit_sound:
                 low, high = answer.logit_low, answer.logit_high
@@ -85,15 +93,20 @@ def compare(case: Case, folder, label: str) -> int:
 def compare_contrasts(case: Case, folder, label: str, weights: np.ndarray) -> int:
     """Black - White, Black / White and Black - rest among aware pupils, against svycontrast."""
     frame = case.frame.assign(weight=weights)
-    design = {"strata": "borough", "cluster": "school", "margins": case.margins,
-              "base_weight": case.base_weight, "where": {"aware": "yes"}}
+    design = {
+        "strata": "borough",
+        "cluster": "school",
+        "margins": case.margins,
+        "base_weight": case.base_weight,
+        "where": {"aware": "yes"},
+    }
     contrasts = pd.read_csv(folder / "contrasts.csv")
     for row in contrasts.itertuples():
         other = None if row.contrast == "rest" else {"eth": "White"}
-        ours = compare_domains(frame, "felt", row.category, "weight", {"eth": "Black"}, other,
-                               **design)
-        value, se = ((ours.ratio, ours.se_ratio) if row.contrast == "ratio"
-                     else (ours.difference, ours.se_difference))
+        ours = compare_domains(frame, "felt", row.category, "weight", {"eth": "Black"}, other, **design)
+        value, se = (
+            (ours.ratio, ours.se_ratio) if row.contrast == "ratio" else (ours.difference, ours.se_difference)
+        )
         what = f"{label} {row.contrast} {row.category}"
         assert value == pytest.approx(row.estimate, rel=1e-9, abs=1e-12, nan_ok=True), what
         _close(se, row.se, f"{what}: se")
@@ -110,15 +123,18 @@ def test_fixed_designs_agree_with_committed_r_values(seed):
 
 
 def test_random_designs_agree_with_r_run_now(tmp_path):
-    require(shutil.which("Rscript") is not None and os.path.exists("/usr/lib/R/site-library/survey"),
-            "R with the survey package (Debian r-base-core, r-cran-survey)")
+    require(
+        shutil.which("Rscript") is not None and os.path.exists("/usr/lib/R/site-library/survey"),
+        "R with the survey package (Debian r-base-core, r-cran-survey)",
+    )
     seeds = [random.randrange(10**6) for _ in range(6)]
     cases = {seed: make_case(seed) for seed in seeds}
     for seed, case in cases.items():
         write_case(case, tmp_path / f"case_{seed}")
     run_r(tmp_path)
-    checked = sum(compare(case, tmp_path / f"case_{seed}", f"random seed {seed}")
-                  for seed, case in cases.items())
+    checked = sum(
+        compare(case, tmp_path / f"case_{seed}", f"random seed {seed}") for seed, case in cases.items()
+    )
     assert checked >= 6 * 20
 
 
@@ -139,22 +155,36 @@ cat(sprintf("%.17g", c(coef(diff), se, degf(base), p)), sep = "\\n")
 
 
 def test_comparing_two_waves_agrees_with_r_on_the_stacked_design(tmp_path):
-    require(shutil.which("Rscript") is not None and os.path.exists("/usr/lib/R/site-library/survey"),
-            "R with the survey package (Debian r-base-core, r-cran-survey)")
+    require(
+        shutil.which("Rscript") is not None and os.path.exists("/usr/lib/R/site-library/survey"),
+        "R with the survey package (Debian r-base-core, r-cran-survey)",
+    )
     tables, stacked = [], []
     for wave, seed in (("w1", 21), ("w2", 24)):  # few clusters, lonely strata, base weights
         frame = make_case(seed).frame.assign(wave=wave)
-        frame = frame.assign(base=frame["base"] * 1.0, school=wave + frame["school"],
-                             stratum=wave + frame["borough"])
-        table = estimate(frame.replace({"felt": {"": None}}), "felt", "base", strata="borough",
-                         cluster="school", where={"aware": "yes"})
+        frame = frame.assign(
+            base=frame["base"] * 1.0, school=wave + frame["school"], stratum=wave + frame["borough"]
+        )
+        table = estimate(
+            frame.replace({"felt": {"": None}}),
+            "felt",
+            "base",
+            strata="borough",
+            cluster="school",
+            where={"aware": "yes"},
+        )
         tables.append(table.set_index("category").loc["less_safe"])
         stacked.append(frame)
     data = pd.concat(stacked)
     data.assign(base=data["base"].map(lambda x: f"{x:.17g}")).to_csv(tmp_path / "d.csv", index=False)
     (tmp_path / "stacked.R").write_text(STACKED_R)
-    done = subprocess.run(["Rscript", str(tmp_path / "stacked.R"), str(tmp_path / "d.csv")],
-                          capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        ["Rscript", str(tmp_path / "stacked.R"), str(tmp_path / "d.csv")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     difference, se, df, p_value = (float(x) for x in done.stdout.split())
     ours = compare_waves(tables[0], tables[1])
     assert ours.df == df == tables[0]["df"] + tables[1]["df"]

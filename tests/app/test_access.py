@@ -16,11 +16,18 @@ IDS = re.compile(r"<(?:int:)?(\w+)>|<any\([^)]*\):(\w+)>")
 def _urls(app, world) -> list[tuple[str, str, set[str]]]:
     """(endpoint, url, methods) for every rule, with real ids from the world filled in."""
     with app.app_context():
-        values = {"wave_id": world.pupil_wave_id, "school_id": world.school_id,
-                  "version_id": db.session.scalar(sa.select(QuestionnaireVersion.id)),
-                  "code_id": db.session.scalar(sa.select(AccessCode.id)),
-                  "key": "year_group", "slug": world.public_slug, "move": "close",
-                  "filename": "css/app.css", "release_id": 1, "fmt": "csv"}
+        values = {
+            "wave_id": world.pupil_wave_id,
+            "school_id": world.school_id,
+            "version_id": db.session.scalar(sa.select(QuestionnaireVersion.id)),
+            "code_id": db.session.scalar(sa.select(AccessCode.id)),
+            "key": "year_group",
+            "slug": world.public_slug,
+            "move": "close",
+            "filename": "css/app.css",
+            "release_id": 1,
+            "fmt": "csv",
+        }
     urls = []
     for rule in app.url_map.iter_rules():
         url = IDS.sub(lambda m: str(values[m.group(1) or m.group(2)]), rule.rule)
@@ -31,8 +38,11 @@ def _urls(app, world) -> list[tuple[str, str, set[str]]]:
 
 def _snapshot(app) -> dict[str, int]:
     with app.app_context():
-        return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
-                for t in db.metadata.sorted_tables if t.name != "audit_event"}
+        return {
+            t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
+            for t in db.metadata.sorted_tables
+            if t.name != "audit_event"
+        }
 
 
 def test_every_route_declares_who_may_use_it(app):

@@ -15,8 +15,10 @@ def _version(key: str) -> QuestionnaireVersion:
 
 def test_loading_twice_adds_nothing_the_second_time(ctx):
     builtin.load_all()
-    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-              for m in (Borough, Questionnaire, Indicator)]
+    counts = [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (Borough, Questionnaire, Indicator)
+    ]
     assert counts == [33, 2, 5]
     builtin.load_all()
     assert builtin.load_boroughs() == 0 and builtin.load_indicators() == 0
@@ -41,7 +43,8 @@ def test_pupil_routing_and_missing_codes(ctx):
     assert [o.code for o in felt.options if o.is_missing] == ["dont_know"]
     assert all(not q.required for q in version.questions if q.sensitive)
     every_single_choice_has_an_out = all(
-        any(o.is_missing for o in q.options) for q in version.questions if q.options)
+        any(o.is_missing for o in q.options) for q in version.questions if q.options
+    )
     assert every_single_choice_has_an_out
 
 

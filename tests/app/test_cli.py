@@ -43,7 +43,8 @@ def test_demo_creates_a_usable_world_and_tops_up_responses(app):
 def test_demo_responses_vary_by_group(app):
     app.test_cli_runner().invoke(args=["demo", "--responses", "300"])
     with app.app_context():
-        groups = set(db.session.scalars(sa.select(Answer.option_code).where(
-            Answer.question_key == "ethnicity")))
+        groups = set(
+            db.session.scalars(sa.select(Answer.option_code).where(Answer.question_key == "ethnicity"))
+        )
         schools = set(db.session.scalars(sa.select(Response.school_id)))
     assert len(groups) >= 12 and len(schools) >= 30

@@ -29,20 +29,22 @@ def test_production_refuses_rate_limits_that_do_not_hold_across_workers(monkeypa
 
 
 def test_behind_one_proxy_the_client_address_is_the_one_nginx_saw_not_a_forged_one(tmp_path):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.sqlite3",
-                     PROXY_HOPS=1)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.sqlite3", PROXY_HOPS=1)
 
     @app.get("/whoami")
     def whoami():
         from flask import request
+
         return f"{request.remote_addr} {request.scheme}"
 
     from survey_app.access import POLICY, PUBLIC
+
     POLICY["whoami"] = PUBLIC
     try:
         # The client forged the first entry; nginx appended (in deploy/, replaced) its own.
-        response = app.test_client().get("/whoami", headers={
-            "X-Forwarded-For": "6.6.6.6, 203.0.113.7", "X-Forwarded-Proto": "https"})
+        response = app.test_client().get(
+            "/whoami", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7", "X-Forwarded-Proto": "https"}
+        )
     finally:
         del POLICY["whoami"]
     assert response.get_data(as_text=True) == "203.0.113.7 https"
@@ -55,14 +57,19 @@ def test_production_cookies_are_secure_and_host_prefixed():
 
 
 def test_an_unexpected_error_shows_a_generic_page_without_internals(tmp_path, monkeypatch):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/e.sqlite3",
-                     TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/e.sqlite3",
+        TESTING=False,
+        PROPAGATE_EXCEPTIONS=False,
+    )
 
     @app.get("/boom")
     def boom():
         raise RuntimeError("secret internals: SELECT * FROM staff_user")
 
     from survey_app.access import POLICY, PUBLIC
+
     monkeypatch.setitem(POLICY, "boom", PUBLIC)
     response = app.test_client().get("/boom")
     text = response.get_data(as_text=True)

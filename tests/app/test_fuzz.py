@@ -10,16 +10,20 @@ from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from tests.support import Walker
 
-KEYS = ["year_group", "gender", "ethnicity", "aware_sso", "felt_safety", "comments", "nope",
-        "../send", "%00"]
+KEYS = ["year_group", "gender", "ethnicity", "aware_sso", "felt_safety", "comments", "nope", "../send", "%00"]
 text = st.text(st.characters(codec="utf-8"), max_size=60) | st.sampled_from(
-    ["year_7", "yes", "", "'; DROP TABLE answer;--", "<script>alert(1)</script>", "\x00", "🙂" * 20])
-fields = st.dictionaries(st.sampled_from(["answer", "submission_uuid", "code", "language",
-                                          "back", "extra"]), text, max_size=4)
+    ["year_7", "yes", "", "'; DROP TABLE answer;--", "<script>alert(1)</script>", "\x00", "🙂" * 20]
+)
+fields = st.dictionaries(
+    st.sampled_from(["answer", "submission_uuid", "code", "language", "back", "extra"]), text, max_size=4
+)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(key=st.sampled_from(KEYS), body=fields, with_token=st.booleans())
 def test_question_posts_never_fail_and_never_store_partial_rows(app, world, key, body, with_token):
     client = app.test_client()

@@ -77,8 +77,9 @@ def test_the_second_step_needs_the_password_first_and_is_throttled(app, required
     statuses = [_post_code(client, "/staff/code", f"{n:06d}").status_code for n in range(7)]
     assert 429 in statuses
     with app.app_context():
-        failures = db.session.scalar(sa.text(
-            "SELECT count(*) FROM audit_event WHERE action = 'second_factor_failed'"))
+        failures = db.session.scalar(
+            sa.text("SELECT count(*) FROM audit_event WHERE action = 'second_factor_failed'")
+        )
     assert failures >= 4
 
 

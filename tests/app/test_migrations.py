@@ -47,15 +47,21 @@ def test_postgresql_itself_refuses_to_change_or_delete_audit_rows():
         with app.app_context():
             upgrade()
             with db.engine.begin() as conn:
-                conn.execute(sa.text("INSERT INTO audit_event (occurred_at, action, object_type, "
-                                     "detail) VALUES (now(), 'login', 'staff_user', '{}')"))
-            for statement in ("UPDATE audit_event SET action = 'nothing'",
-                              "DELETE FROM audit_event", "TRUNCATE audit_event"):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audit_event (occurred_at, action, object_type, "
+                        "detail) VALUES (now(), 'login', 'staff_user', '{}')"
+                    )
+                )
+            for statement in (
+                "UPDATE audit_event SET action = 'nothing'",
+                "DELETE FROM audit_event",
+                "TRUNCATE audit_event",
+            ):
                 with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
                     conn.execute(sa.text(statement))
             with db.engine.connect() as conn:
-                assert conn.execute(sa.text("SELECT action FROM audit_event")).scalars().all() == [
-                    "login"]
+                assert conn.execute(sa.text("SELECT action FROM audit_event")).scalars().all() == ["login"]
             db.engine.dispose()
     finally:
         drop_pg_database(url)

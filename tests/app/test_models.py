@@ -53,8 +53,7 @@ def test_database_refuses_a_wave_that_closes_before_it_opens(ctx, world):
 
 
 def test_database_refuses_more_uses_than_a_code_allows(ctx, world):
-    code = db.session.scalar(sa.select(AccessCode).where(
-        AccessCode.code == world.invitation_codes[0]))
+    code = db.session.scalar(sa.select(AccessCode).where(AccessCode.code == world.invitation_codes[0]))
     code.uses = 2
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -62,8 +61,13 @@ def test_database_refuses_more_uses_than_a_code_allows(ctx, world):
 
 def test_database_refuses_a_duplicate_submission_uuid(ctx, world):
     key = uuid.uuid4()
-    row = {"wave_id": world.pupil_wave_id, "school_id": None, "language": "en",
-           "submitted_on": date.today(), "completed": True}
+    row = {
+        "wave_id": world.pupil_wave_id,
+        "school_id": None,
+        "language": "en",
+        "submitted_on": date.today(),
+        "completed": True,
+    }
     db.session.add(Response(submission_uuid=key, **row))
     db.session.flush()
     db.session.add(Response(submission_uuid=key, **row))
@@ -73,11 +77,17 @@ def test_database_refuses_a_duplicate_submission_uuid(ctx, world):
 
 def test_database_refuses_an_answer_with_both_or_neither_value(ctx, world):
     key = uuid.uuid4()
-    db.session.add(Response(submission_uuid=key, wave_id=world.pupil_wave_id, language="en",
-                            submitted_on=date.today(), completed=True))
+    db.session.add(
+        Response(
+            submission_uuid=key,
+            wave_id=world.pupil_wave_id,
+            language="en",
+            submitted_on=date.today(),
+            completed=True,
+        )
+    )
     db.session.flush()
-    db.session.add(Answer(response_uuid=key, question_key="send", option_code="yes",
-                          text_value="yes"))
+    db.session.add(Answer(response_uuid=key, question_key="send", option_code="yes", text_value="yes"))
     with pytest.raises(IntegrityError):
         db.session.flush()
 

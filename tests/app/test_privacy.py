@@ -12,8 +12,15 @@ from survey_app.extensions import db
 from survey_app.models import Answer, Response
 from tests.support import AWARE_PUPIL, Walker
 
-RESPONSE_COLUMNS = {"submission_uuid", "wave_id", "school_id", "language", "submitted_on",
-                    "completed", "held"}
+RESPONSE_COLUMNS = {
+    "submission_uuid",
+    "wave_id",
+    "school_id",
+    "language",
+    "submitted_on",
+    "completed",
+    "held",
+}
 ANSWER_COLUMNS = {"response_uuid", "question_key", "option_code", "text_value"}
 
 
@@ -34,22 +41,25 @@ def test_no_response_table_refers_to_access_codes(app):
 
 def _dump(app) -> str:
     with app.app_context(), db.engine.connect() as conn:
-        return "\n".join(repr(row) for table in db.metadata.sorted_tables
-                         for row in conn.execute(sa.select(table)))
+        return "\n".join(
+            repr(row) for table in db.metadata.sorted_tables for row in conn.execute(sa.select(table))
+        )
 
 
 def test_stored_data_has_no_ip_user_agent_or_code_with_the_response(app, world):
     client = app.test_client()
-    client.environ_base.update(REMOTE_ADDR="203.0.113.77",
-                               HTTP_USER_AGENT="DistinctiveAgent/9.9 (Chromebook)")
+    client.environ_base.update(
+        REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="DistinctiveAgent/9.9 (Chromebook)"
+    )
     walker = Walker(client)
     walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
     walker.send()
     dump = _dump(app)
     assert "203.0.113.77" not in dump and "DistinctiveAgent" not in dump
     with app.app_context(), db.engine.connect() as conn:
-        rows = [repr(r) for t in ("response", "answer")
-                for r in conn.execute(sa.select(db.metadata.tables[t]))]
+        rows = [
+            repr(r) for t in ("response", "answer") for r in conn.execute(sa.select(db.metadata.tables[t]))
+        ]
     assert rows and not any(world.class_code in row for row in rows)
 
 

@@ -133,8 +133,9 @@ def test_next_pupil_starts_clean_and_back_cannot_reach_previous_answers(app, cli
 
 def test_each_pupil_gets_a_new_submission_uuid(client, world):
     walker = Walker(client)
-    walker.answer_all(walker.start_pupil(world.class_code), {"year_group": "year_7",
-                                                             "aware_sso": "no"} | AWARE_PUPIL)
+    walker.answer_all(
+        walker.start_pupil(world.class_code), {"year_group": "year_7", "aware_sso": "no"} | AWARE_PUPIL
+    )
     first_uuid = walker.submission_uuid()
     walker.send(first_uuid)
     walker.post("/finish", token_from="/thanks")
@@ -155,9 +156,17 @@ def test_invitation_code_is_single_use(app, client, world):
     walker = Walker(client)
     assert walker.enter_code(world.invitation_codes[0]).headers["Location"] == "/privacy"
     first = walker.post("/privacy").headers["Location"]
-    walker.answer_all(first, {"age_band": "35_44", "borough": "E09000001",
-                              "parent_of_pupil": "yes", "heard_of_sso": "yes",
-                              "support_sso": "tend_to_support", "police_good_job": "good"})
+    walker.answer_all(
+        first,
+        {
+            "age_band": "35_44",
+            "borough": "E09000001",
+            "parent_of_pupil": "yes",
+            "heard_of_sso": "yes",
+            "support_sso": "tend_to_support",
+            "police_good_job": "good",
+        },
+    )
     assert walker.send().status_code == 303
     other = Walker(app.test_client())
     refused = other.enter_code(world.invitation_codes[0])
@@ -180,8 +189,10 @@ def test_wrong_code_gets_a_clear_message(client, world):
 def test_code_in_the_query_string_is_ignored(client, world):
     response = client.get(f"/?code={world.class_code}")
     assert "Enter your code" in response.get_data(as_text=True)
-    assert client.post(f"/code?code={world.class_code}",
-                       data={"csrf_token": Walker(client).token()}).status_code == 400
+    assert (
+        client.post(f"/code?code={world.class_code}", data={"csrf_token": Walker(client).token()}).status_code
+        == 400
+    )
 
 
 def test_public_open_link_flow(app, client, world):
@@ -191,9 +202,17 @@ def test_public_open_link_flow(app, client, world):
     assert response.headers["Location"] == "/privacy"
     first = walker.post("/privacy").headers["Location"]
     assert first == "/q/age_band"
-    walker.answer_all(first, {"age_band": "16_24", "borough": "E09000012",
-                              "parent_of_pupil": "no", "heard_of_sso": "no",
-                              "support_sso": "strongly_oppose", "police_good_job": "poor"})
+    walker.answer_all(
+        first,
+        {
+            "age_band": "16_24",
+            "borough": "E09000012",
+            "parent_of_pupil": "no",
+            "heard_of_sso": "no",
+            "support_sso": "strongly_oppose",
+            "police_good_job": "poor",
+        },
+    )
     assert walker.send().status_code == 303
     with app.app_context():
         stored = db.session.scalars(sa.select(Response)).one()
@@ -226,12 +245,10 @@ def test_ending_a_class_session_needs_the_class_code(app, client, world):
     token = walker.token("/")
     refused = client.post("/kiosk/end", data={"end-csrf_token": token, "end-code": ""})
     assert refused.status_code == 400 and "Start the survey" in refused.get_data(as_text=True)
-    wrong = client.post("/kiosk/end", data={"end-csrf_token": token,
-                                            "end-code": world.other_class_code})
+    wrong = client.post("/kiosk/end", data={"end-csrf_token": token, "end-code": world.other_class_code})
     assert wrong.status_code == 400 and "not this class" in wrong.get_data(as_text=True)
     assert "Start the survey" in client.get("/").get_data(as_text=True)  # still a kiosk
-    ended = client.post("/kiosk/end", data={"end-csrf_token": token,
-                                            "end-code": world.class_code.lower()})
+    ended = client.post("/kiosk/end", data={"end-csrf_token": token, "end-code": world.class_code.lower()})
     assert ended.status_code == 303
     assert "Enter your code" in client.get("/").get_data(as_text=True)
 
@@ -274,9 +291,17 @@ def test_wrong_codes_say_what_is_wrong_with_them(client, world):
 def test_the_public_thank_you_page_speaks_to_adults(app, client, world):
     walker = Walker(client)
     assert walker.enter_code(world.invitation_codes[0]).status_code == 303
-    walker.answer_all(walker.post("/privacy").headers["Location"], {
-        "age_band": "25_34", "borough": "E09000001", "parent_of_pupil": "no",
-        "heard_of_sso": "yes", "support_sso": "tend_to_support", "police_good_job": "good"})
+    walker.answer_all(
+        walker.post("/privacy").headers["Location"],
+        {
+            "age_band": "25_34",
+            "borough": "E09000001",
+            "parent_of_pupil": "no",
+            "heard_of_sso": "yes",
+            "support_sso": "tend_to_support",
+            "police_good_job": "good",
+        },
+    )
     walker.send()
     html = client.get("/thanks").get_data(as_text=True)
     assert "Thank you" in html and "talk to a teacher" not in html and "Samaritans" in html

@@ -21,10 +21,15 @@ from tests.support import AWARE_PUPIL
 
 
 def _submission(world, answers=AWARE_PUPIL, code: str | None = None, **changes) -> Submission:
-    code_id = db.session.scalar(sa.select(AccessCode.id).where(
-        AccessCode.code == (code or world.class_code)))
-    fields = dict(submission_uuid=uuid.uuid4(), wave_id=world.pupil_wave_id,
-                  school_id=world.school_id, code_id=code_id, language="en", answers=answers)
+    code_id = db.session.scalar(sa.select(AccessCode.id).where(AccessCode.code == (code or world.class_code)))
+    fields = dict(
+        submission_uuid=uuid.uuid4(),
+        wave_id=world.pupil_wave_id,
+        school_id=world.school_id,
+        code_id=code_id,
+        language="en",
+        answers=answers,
+    )
     return Submission(**(fields | changes))
 
 
@@ -42,12 +47,15 @@ def test_clean_answers_drops_answers_routing_skips(version):
     assert "felt_safety" not in cleaned and cleaned["aware_sso"] == "no"
 
 
-@pytest.mark.parametrize(("answers", "message"), [
-    ({**AWARE_PUPIL, "year_group": "year_6"}, "Please choose one of the answers shown."),
-    ({**AWARE_PUPIL, "shoe_size": "9"}, "do not belong to this survey"),
-    ({k: v for k, v in AWARE_PUPIL.items() if k != "aware_sso"}, "Please answer: Does your school"),
-    ({**AWARE_PUPIL, "comments": "z" * 1001}, "no more than 1000 characters"),
-])
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({**AWARE_PUPIL, "year_group": "year_6"}, "Please choose one of the answers shown."),
+        ({**AWARE_PUPIL, "shoe_size": "9"}, "do not belong to this survey"),
+        ({k: v for k, v in AWARE_PUPIL.items() if k != "aware_sso"}, "Please answer: Does your school"),
+        ({**AWARE_PUPIL, "comments": "z" * 1001}, "no more than 1000 characters"),
+    ],
+)
 def test_clean_answers_refuses_what_the_questionnaire_does_not_allow(version, answers, message):
     with pytest.raises(InvalidAnswersError, match=message):
         clean_answers(version, answers, 1000)
@@ -90,8 +98,14 @@ def test_a_failure_part_way_leaves_nothing_and_a_retry_stores_once(ctx, world, m
 
 
 def test_single_use_code_is_consumed_in_the_same_transaction(ctx, world):
-    public = {"age_band": "16_24", "borough": "E09000012", "parent_of_pupil": "no",
-              "heard_of_sso": "no", "support_sso": "neither", "police_good_job": "fair"}
+    public = {
+        "age_band": "16_24",
+        "borough": "E09000012",
+        "parent_of_pupil": "no",
+        "heard_of_sso": "no",
+        "support_sso": "neither",
+        "police_good_job": "fair",
+    }
     code = world.invitation_codes[1]
     first = _submission(world, public, code=code, wave_id=world.public_wave_id, school_id=None)
     store_response(first, max_text=1000)

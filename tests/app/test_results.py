@@ -56,9 +56,12 @@ def test_a_weight_run_stores_a_weight_per_response_meeting_the_margins(app, wave
         uuids = {str(u) for u in db.session.scalars(sa.select(Response.submission_uuid))}
         assert set(weights.index) == uuids
         # The stated ethnic groups carry the population's proportions among those who said.
-        answers = pd.DataFrame(db.session.execute(sa.text(
-            "SELECT response_uuid, option_code FROM answer WHERE question_key = 'gender'")).all(),
-            columns=["uuid", "gender"]).assign(uuid=lambda t: t["uuid"].map(lambda u: str(uuid.UUID(str(u)))))
+        answers = pd.DataFrame(
+            db.session.execute(
+                sa.text("SELECT response_uuid, option_code FROM answer WHERE question_key = 'gender'")
+            ).all(),
+            columns=["uuid", "gender"],
+        ).assign(uuid=lambda t: t["uuid"].map(lambda u: str(uuid.UUID(str(u)))))
         shares = weights.groupby(answers.set_index("uuid")["gender"]).sum()
         stated = shares.drop("prefer_not_to_say", errors="ignore")
         assert stated["girl"] / stated.sum() == pytest.approx(0.48, rel=1e-6)
@@ -121,8 +124,9 @@ def test_a_draft_is_never_public_and_a_published_release_is(app, client, wave_id
     admin = staff("admin")
     page = admin.get(f"/analysis/releases/{draft_id}")
     assert page.status_code == 200 and "DRAFT-7Q3ZX" in page.get_data(as_text=True)
-    published = admin.post(f"/analysis/releases/{draft_id}/publish",
-                           data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    published = admin.post(
+        f"/analysis/releases/{draft_id}/publish", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+    )
     assert published.status_code == 303
     public = client.get(f"/results/{draft_id}").get_data(as_text=True)
     assert "DRAFT-7Q3ZX" in public and "SHA-256" in public
@@ -142,8 +146,7 @@ def test_an_analyst_weighs_reads_and_prepares_but_does_not_publish_their_own(app
     made = analyst.post(f"/analysis/waves/{wave_id}/releases", data={"csrf_token": token})
     assert made.status_code == 303
     release_url = made.headers["Location"]
-    refused = analyst.post(release_url + "/publish", data={"csrf_token": token},
-                           follow_redirects=True)
+    refused = analyst.post(release_url + "/publish", data={"csrf_token": token}, follow_redirects=True)
     assert "Someone other than the person who prepared" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(Release.state)) is ReleaseState.DRAFT
@@ -152,8 +155,7 @@ def test_an_analyst_weighs_reads_and_prepares_but_does_not_publish_their_own(app
 def test_the_command_line_weighs_prepares_and_publishes(app, wave_id):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["results", "weigh", "--wave", str(wave_id)]).exit_code == 0
-    made = runner.invoke(args=["results", "release", "--wave", str(wave_id), "--by",
-                               "analyst@example.org"])
+    made = runner.invoke(args=["results", "release", "--wave", str(wave_id), "--by", "analyst@example.org"])
     assert made.exit_code == 0, made.output
     release_id = made.output.strip()
     same = runner.invoke(args=["results", "publish", release_id, "--by", "analyst@example.org"])
@@ -189,15 +191,15 @@ def _published_release(app, wave_id) -> Release:
 
 
 def test_release_workbooks_follow_the_gss_layout_and_hold_exactly_the_published_figures(
-        app, client, wave_id, staff):
+    app, client, wave_id, staff
+):
     with app.app_context():
         release = _published_release(app, wave_id)
         release_id, table = release.id, pd.DataFrame(release.tables["indicators"])
     for fmt, engine in (("xlsx", "openpyxl"), ("ods", "odf")):
         response = client.get(f"/results/{release_id}/tables.{fmt}")
         assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
-        sheets = pd.read_excel(io.BytesIO(response.data), sheet_name=None, engine=engine,
-                               header=None)
+        sheets = pd.read_excel(io.BytesIO(response.data), sheet_name=None, engine=engine, header=None)
         assert list(sheets)[:3] == ["Cover", "Contents", "Notes"], fmt
         tables = [name for name in sheets if name.startswith("Table_")]
         assert len(tables) == table["breakdown"].nunique() + 2  # + equality, trends
@@ -241,9 +243,14 @@ def test_trends_compare_each_wave_with_the_one_before(app, world, wave_id):
     with app.app_context():
         first = db.session.get(Wave, wave_id)
         weighting.run(first, None)
-        second = Wave(name="Pupil wave 2", slug="pupil-wave-2", version=first.version,
-                      audience=first.audience, opens_at=first.opens_at + timedelta(hours=1),
-                      closes_at=first.closes_at)
+        second = Wave(
+            name="Pupil wave 2",
+            slug="pupil-wave-2",
+            version=first.version,
+            audience=first.audience,
+            opens_at=first.opens_at + timedelta(hours=1),
+            closes_at=first.closes_at,
+        )
         db.session.add(second)
         second.open()
         db.session.flush()
@@ -251,11 +258,18 @@ def test_trends_compare_each_wave_with_the_one_before(app, world, wave_id):
             waves.set_expected(second, link.school, 100)
         create_codes(second, CodeKind.CLASS, 1, school=first.schools[0].school, class_label="7A")
         demo.add_pupil_responses(second, 300, random.Random(3), max_text=1000)  # noqa: S311
-        for margin in db.session.scalars(sa.select(PopulationMargin).where(
-                PopulationMargin.wave_id == first.id)).all():
-            db.session.add(PopulationMargin(wave=second, variable=margin.variable,
-                                            category=margin.category,
-                                            proportion=margin.proportion, source_note="test"))
+        for margin in db.session.scalars(
+            sa.select(PopulationMargin).where(PopulationMargin.wave_id == first.id)
+        ).all():
+            db.session.add(
+                PopulationMargin(
+                    wave=second,
+                    variable=margin.variable,
+                    category=margin.category,
+                    proportion=margin.proportion,
+                    source_note="test",
+                )
+            )
         weighting.run(second, None)
         trend = results.trends(second)
     assert list(trend["wave_name"].unique()) == ["Pupil wave", "Pupil wave 2"]
@@ -275,19 +289,22 @@ def test_microdata_exports_carry_weights_and_labels_and_are_audited(app, wave_id
 
     analyst = staff("analyst")
     page = analyst.get(f"/analysis/waves/{wave_id}")
-    analyst.post(f"/analysis/waves/{wave_id}/weigh", data={"csrf_token": csrf_token(
-        page.get_data(as_text=True))})
+    analyst.post(
+        f"/analysis/waves/{wave_id}/weigh", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+    )
     with app.app_context():
         first = db.session.scalar(sa.select(Response.submission_uuid).limit(1))
-        db.session.add(Answer(response_uuid=first, question_key="comments",
-                              text_value='=HYPERLINK("http://evil.example")'))
+        db.session.add(
+            Answer(
+                response_uuid=first, question_key="comments", text_value='=HYPERLINK("http://evil.example")'
+            )
+        )
         db.session.commit()
     csv_text = analyst.get(f"/analysis/waves/{wave_id}/export?format=csv").get_data(as_text=True)
     header = csv_text.splitlines()[0].split(",")
     assert {"weight", "school_id", "borough", "base_weight", "ethnic_group"} <= set(header)
     assert "comments" not in header and "HYPERLINK" not in csv_text  # no free text by default
-    with_text = analyst.get(f"/analysis/waves/{wave_id}/export?format=csv&text=1").get_data(
-        as_text=True)
+    with_text = analyst.get(f"/analysis/waves/{wave_id}/export?format=csv&text=1").get_data(as_text=True)
     assert "'=HYPERLINK" in with_text and ",=HYPERLINK" not in with_text
     for fmt, reader in (("sav", pyreadstat.read_sav), ("dta", pyreadstat.read_dta)):
         response = analyst.get(f"/analysis/waves/{wave_id}/export?format={fmt}")
@@ -303,7 +320,7 @@ def test_microdata_exports_carry_weights_and_labels_and_are_audited(app, wave_id
     bad = analyst.get(f"/analysis/waves/{wave_id}/export?format=exe", follow_redirects=True)
     assert bad.status_code == 200 and "Choose CSV, Excel, SPSS or Stata" in bad.get_data(as_text=True)
     with app.app_context():
-        audited = db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "export_microdata")).all()
-    assert len(audited) == 5 and {a.detail["format"] for a in audited} == {"csv", "sav", "dta",
-                                                                              "xlsx"}
+        audited = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "export_microdata")
+        ).all()
+    assert len(audited) == 5 and {a.detail["format"] for a in audited} == {"csv", "sav", "dta", "xlsx"}

@@ -15,8 +15,10 @@ from tests.support import AWARE_PUPIL, Walker, csrf_token
 
 def _snapshot(app) -> dict[str, int]:
     with app.app_context():
-        return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
-                for t in db.metadata.sorted_tables}
+        return {
+            t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
+            for t in db.metadata.sorted_tables
+        }
 
 
 def _respondent_urls(app, world) -> list[str]:
@@ -60,13 +62,14 @@ def test_every_post_route_refuses_a_missing_csrf_token_and_changes_nothing(app, 
     walker = Walker(client)
     walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
     before = _snapshot(app)
-    posts = [r for r in app.url_map.iter_rules()
-             if "POST" in r.methods and r.endpoint.startswith("respond.")]
+    posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint.startswith("respond.")]
     assert len(posts) >= 9
     for rule in posts:
         url = rule.rule.replace("<slug>", world.public_slug).replace("<key>", "year_group")
-        response = client.post(url, data={"answer": "year_7", "code": world.class_code,
-                                          "submission_uuid": walker.submission_uuid()})
+        response = client.post(
+            url,
+            data={"answer": "year_7", "code": world.class_code, "submission_uuid": walker.submission_uuid()},
+        )
         assert response.status_code == 400, url
         assert "This page has expired" in response.get_data(as_text=True), url
     assert _snapshot(app) == before
@@ -84,8 +87,9 @@ def test_no_get_route_changes_the_database(app, client, world):
 def test_wrong_codes_from_one_session_are_limited_with_retry_after(client, world):
     walker = Walker(client)
     token = walker.token()
-    statuses = [client.post("/code", data={"csrf_token": token, "code": "WRONG-CODE2"}).status_code
-                for _ in range(11)]
+    statuses = [
+        client.post("/code", data={"csrf_token": token, "code": "WRONG-CODE2"}).status_code for _ in range(11)
+    ]
     assert statuses[:10] == [400] * 10
     assert statuses[10] == 429
     limited = client.post("/code", data={"csrf_token": token, "code": "WRONG-CODE2"})
@@ -110,8 +114,14 @@ def test_a_whole_school_behind_one_address_is_never_limited(app, world):
 
 
 def test_open_link_submissions_are_limited_per_address_but_schools_are_not(app, world):
-    answers = {"age_band": "16_24", "borough": "E09000012", "parent_of_pupil": "no",
-               "heard_of_sso": "no", "support_sso": "neither", "police_good_job": "fair"}
+    answers = {
+        "age_band": "16_24",
+        "borough": "E09000012",
+        "parent_of_pupil": "no",
+        "heard_of_sso": "no",
+        "support_sso": "neither",
+        "police_good_job": "fair",
+    }
     statuses = []
     for _ in range(7):
         walker = Walker(app.test_client())

@@ -15,14 +15,17 @@ from survey_app.services.staff import PasswordPolicyError, check_password, creat
 from tests.support import STAFF_PASSWORD, csrf_token, sign_in
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("short pass", "at least 12"),
-    ("x" * 129, "no more than 128"),
-    ("password1234", "commonly used"),
-    ("qwertyuiop123", "commonly used|easy to guess"),
-    ("jane.smith2026!", "must not contain your email"),
-    ("aaaaaaaaaaaaaaaa", "easy to guess"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short pass", "at least 12"),
+        ("x" * 129, "no more than 128"),
+        ("password1234", "commonly used"),
+        ("qwertyuiop123", "commonly used|easy to guess"),
+        ("jane.smith2026!", "must not contain your email"),
+        ("aaaaaaaaaaaaaaaa", "easy to guess"),
+    ],
+)
 def test_weak_passwords_are_refused_with_a_reason(password, reason):
     with pytest.raises(PasswordPolicyError, match=reason):
         check_password(password, "jane.smith@example.org")
@@ -53,12 +56,14 @@ def test_there_is_no_default_account_and_the_demo_prints_generated_passwords(app
 
 def test_users_cli_creates_an_account_from_stdin(app):
     result = app.test_cli_runner().invoke(
-        args=["users", "create", "--email", "new@example.org", "--role", "analyst",
-              "--password-stdin"], input=STAFF_PASSWORD + "\n")
+        args=["users", "create", "--email", "new@example.org", "--role", "analyst", "--password-stdin"],
+        input=STAFF_PASSWORD + "\n",
+    )
     assert result.exit_code == 0 and STAFF_PASSWORD not in result.output
     weak = app.test_cli_runner().invoke(
-        args=["users", "create", "--email", "weak@example.org", "--role", "admin",
-              "--password-stdin"], input="password\n")
+        args=["users", "create", "--email", "weak@example.org", "--role", "admin", "--password-stdin"],
+        input="password\n",
+    )
     assert weak.exit_code != 0 and "at least 12" in weak.output
 
 
@@ -83,8 +88,9 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(app, staf
 
 
 def test_repeated_failures_for_one_account_are_throttled(app, staff):
-    statuses = [sign_in(app.test_client(), "admin@example.org", f"wrong guess {i}").status_code
-                for i in range(6)]
+    statuses = [
+        sign_in(app.test_client(), "admin@example.org", f"wrong guess {i}").status_code for i in range(6)
+    ]
     assert statuses == [401] * 5 + [429]
 
 
@@ -107,11 +113,26 @@ def test_idle_staff_sessions_end_after_30_minutes(app, staff, monkeypatch):
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
 
 
-TRICKY_NEXT = ["//evil.example/", "/%09/evil.example/", "/%0a/evil.example/", "/%0d/evil.example",
-               "/\\evil.example/", "\\\\evil.example", "/%5Cevil.example", "https://evil.example/",
-               "http:evil.example", "javascript:alert(1)", "///evil.example", "/%20/evil.example",
-               "%2F%2Fevil.example", "/%2F/evil.example", " //evil.example", "/\t/evil.example",
-               "/%E3%80%80/evil.example", "/%7F/evil.example"]
+TRICKY_NEXT = [
+    "//evil.example/",
+    "/%09/evil.example/",
+    "/%0a/evil.example/",
+    "/%0d/evil.example",
+    "/\\evil.example/",
+    "\\\\evil.example",
+    "/%5Cevil.example",
+    "https://evil.example/",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "///evil.example",
+    "/%20/evil.example",
+    "%2F%2Fevil.example",
+    "/%2F/evil.example",
+    " //evil.example",
+    "/\t/evil.example",
+    "/%E3%80%80/evil.example",
+    "/%7F/evil.example",
+]
 
 
 def _where_a_browser_goes(location: str) -> str:
@@ -128,8 +149,10 @@ def test_next_parameter_cannot_send_staff_to_another_site(app, staff, target):
     if page.status_code == 400:  # control characters: the address itself is refused
         return
     html = page.get_data(as_text=True)
-    response = client.post(f"/staff/login?next={target}", data={
-        "csrf_token": csrf_token(html), "email": "admin@example.org", "password": STAFF_PASSWORD})
+    response = client.post(
+        f"/staff/login?next={target}",
+        data={"csrf_token": csrf_token(html), "email": "admin@example.org", "password": STAFF_PASSWORD},
+    )
     assert response.status_code == 303
     assert _where_a_browser_goes(response.headers["Location"]) == "surveys.example", target
 
@@ -137,8 +160,10 @@ def test_next_parameter_cannot_send_staff_to_another_site(app, staff, target):
 def test_next_parameter_still_returns_staff_to_the_page_they_asked_for(app, staff):
     client = app.test_client()
     html = client.get("/staff/login?next=/admin/schools").get_data(as_text=True)
-    response = client.post("/staff/login?next=/admin/schools", data={
-        "csrf_token": csrf_token(html), "email": "admin@example.org", "password": STAFF_PASSWORD})
+    response = client.post(
+        "/staff/login?next=/admin/schools",
+        data={"csrf_token": csrf_token(html), "email": "admin@example.org", "password": STAFF_PASSWORD},
+    )
     assert response.headers["Location"] == "/admin/schools"
 
 
@@ -154,6 +179,7 @@ def test_log_lines_cannot_be_forged_through_the_email_field(app, staff, caplog):
 
 def test_audit_rows_cannot_be_changed_or_deleted(ctx):
     from survey_app.services.audit import record
+
     entry = record(None, "test", "thing", 1)
     db.session.commit()
     entry.action = "rewritten"

@@ -50,9 +50,12 @@ def test_a_wave_closing_before_it_opens_is_refused_at_the_field(app, world, staf
     client = staff("admin")
     with app.app_context():
         version_id = db.session.get(Wave, world.pupil_wave_id).version_id
-    response = _post(client, "/admin/waves/new", "/admin/waves/new", {
-        "name": "Backwards", "version_id": version_id, "opens_on": "2027-02-01",
-        "closes_on": "2027-01-01"})
+    response = _post(
+        client,
+        "/admin/waves/new",
+        "/admin/waves/new",
+        {"name": "Backwards", "version_id": version_id, "opens_on": "2027-02-01", "closes_on": "2027-01-01"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and _staff_layout(html)
     assert 'id="closes_on-error"' in html and "closing date must be after the opening date" in html
@@ -61,9 +64,12 @@ def test_a_wave_closing_before_it_opens_is_refused_at_the_field(app, world, staf
     blank = _post(client, "/admin/waves/new", "/admin/waves/new", {"version_id": version_id})
     text = blank.get_data(as_text=True)
     assert "Give the wave a name." in text and "This field is required" not in text
-    taken = _post(client, "/admin/waves/new", "/admin/waves/new", {
-        "name": "Pupil wave", "version_id": version_id, "opens_on": "2027-01-01",
-        "closes_on": "2027-02-01"})
+    taken = _post(
+        client,
+        "/admin/waves/new",
+        "/admin/waves/new",
+        {"name": "Pupil wave", "version_id": version_id, "opens_on": "2027-01-01", "closes_on": "2027-02-01"},
+    )
     assert taken.status_code == 400 and "already a wave called" in taken.get_data(as_text=True)
 
 
@@ -119,6 +125,7 @@ def test_the_audit_log_is_readable_filterable_and_paginated(app, world, staff):
     client = staff("admin")
     with app.app_context():
         from survey_app.models import StaffUser
+
         admin = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "admin@example.org"))
         for number in range(60):
             audit.record(admin, "export_codes", "wave", number, note="<b>bold</b>")
@@ -147,19 +154,21 @@ def test_the_monitor_never_refreshes_itself(app, world, staff):
     assert "http-equiv" not in html and "Refresh now" in html and "data-auto-update" in html
 
 
-@pytest.mark.parametrize("labels, message", [
-    ("9A\n" + "x" * 61, "up to 60 characters"),
-    ("9A\n9B\n9A", "9A is listed twice"),
-    ("\n".join(f"C{i}" for i in range(61)), "at most 60 class labels"),
-    ("8X", "already has a code for 8X"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ("9A\n" + "x" * 61, "up to 60 characters"),
+        ("9A\n9B\n9A", "9A is listed twice"),
+        ("\n".join(f"C{i}" for i in range(61)), "at most 60 class labels"),
+        ("8X", "already has a code for 8X"),
+    ],
+)
 def test_class_labels_are_never_cut_or_doubled_silently(app, world, staff, labels, message):
     client = staff("admin")
     page = f"/admin/waves/{world.pupil_wave_id}"
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(AccessCode))
-    response = _post(client, page, f"{page}/codes/class",
-                     {"school_id": world.school_id, "labels": labels})
+    response = _post(client, page, f"{page}/codes/class", {"school_id": world.school_id, "labels": labels})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and message in html and 'id="labels-error"' in html
     with app.app_context():
@@ -178,8 +187,10 @@ def test_a_frozen_version_is_shown_read_only_with_the_way_forward(app, world, st
 def test_every_question_of_every_built_in_version_previews(app, world, staff):
     client = staff("admin")
     with app.app_context():
-        versions = [(v.id, [q.key for q in v.questions], v.languages)
-                    for v in db.session.scalars(sa.select(QuestionnaireVersion))]
+        versions = [
+            (v.id, [q.key for q in v.questions], v.languages)
+            for v in db.session.scalars(sa.select(QuestionnaireVersion))
+        ]
     assert versions
     for version_id, keys, languages in versions:
         for language in languages:
@@ -195,8 +206,9 @@ def test_favicon_code_sheets_and_the_questionnaire_drop_down(app, world, staff):
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
     with app.app_context():
-        outside = School(urn="100999", name="Not Taking Part",
-                         borough=db.session.get(School, world.school_id).borough)
+        outside = School(
+            urn="100999", name="Not Taking Part", borough=db.session.get(School, world.school_id).borough
+        )
         db.session.add(outside)
         db.session.commit()
         outside_id = outside.id

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
-def answer_questions(page, answers: dict[str, str], on_each_page: Callable[[], None] | None = None,
-                     start: bool = True) -> None:
+def answer_questions(
+    page, answers: dict[str, str], on_each_page: Callable[[], None] | None = None, start: bool = True
+) -> None:
     """Answers every question routing asks (from the privacy page) and stops on the send page."""
     if start:
         page.click("button:text('Start the questions')")

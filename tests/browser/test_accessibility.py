@@ -9,9 +9,16 @@ from tests.browser.helpers import answer_questions
 from tests.support import AWARE_PUPIL
 
 BLOCKING = {"serious", "critical"}
-PUBLIC = {"age_band": "16_24", "sex": "female", "ethnicity": "asian_indian",
-          "borough": "E09000025", "parent_of_pupil": "no", "heard_of_sso": "yes",
-          "support_sso": "tend_to_oppose", "police_good_job": "fair"}
+PUBLIC = {
+    "age_band": "16_24",
+    "sex": "female",
+    "ethnicity": "asian_indian",
+    "borough": "E09000025",
+    "parent_of_pupil": "no",
+    "heard_of_sso": "yes",
+    "support_sso": "tend_to_oppose",
+    "police_good_job": "fair",
+}
 
 
 class Audit:
@@ -23,8 +30,11 @@ class Audit:
 
     def __call__(self, label: str | None = None) -> None:
         results = self.axe.run(self.page)
-        found = [f"{v['id']} ({v['impact']}): {v['help']}"
-                 for v in results.response["violations"] if v["impact"] in BLOCKING]
+        found = [
+            f"{v['id']} ({v['impact']}): {v['help']}"
+            for v in results.response["violations"]
+            if v["impact"] in BLOCKING
+        ]
         overflow = self.page.evaluate("document.documentElement.scrollWidth") - self.width
         if overflow > 0:
             found.append(f"{overflow}px of sideways scrolling")
@@ -87,7 +97,8 @@ def test_staff_pages_have_no_serious_accessibility_problems(app, world, server, 
         make_staff(f"axe{width}@example.org", "admin")
         pupil = db.session.get(Wave, world.pupil_wave_id)
         long_wave = db.session.scalar(sa.select(Wave).where(Wave.name == LONG_NAME)) or create_wave(
-            LONG_NAME, pupil.version, utcnow(), utcnow().replace(year=2099))
+            LONG_NAME, pupil.version, utcnow(), utcnow().replace(year=2099)
+        )
         db.session.commit()
         long_id, version_id = long_wave.id, pupil.version_id
     context = browser.new_context(viewport={"width": width, "height": 800})
@@ -103,21 +114,30 @@ def test_staff_pages_have_no_serious_accessibility_problems(app, world, server, 
         audit(label)
         gaps[label] = page.evaluate(
             "document.querySelector('h1').getBoundingClientRect().top"
-            " - document.querySelector('header').getBoundingClientRect().bottom")
+            " - document.querySelector('header').getBoundingClientRect().bottom"
+        )
 
     visit("/staff/login")
     page.fill("#email", f"axe{width}@example.org")
     page.fill("#password", STAFF_PASSWORD)
     page.click("button:text('Sign in')")
-    for path in ("/admin/", "/admin/schools", "/admin/waves/new", f"/admin/waves/{world.pupil_wave_id}",
-                 f"/admin/waves/{long_id}", f"/admin/waves/{long_id}/open",
-                 f"/admin/waves/{world.pupil_wave_id}/close",
-                 f"/admin/waves/{world.pupil_wave_id}/monitor",
-                 f"/admin/waves/{world.pupil_wave_id}/schools/{world.school_id}/sheet",
-                 "/admin/questionnaires", f"/admin/versions/{version_id}",
-                 f"/admin/versions/{version_id}/questions/felt_safety",
-                 f"/admin/versions/{version_id}/preview/ethnicity", "/admin/audit",
-                 "/admin/no-such-page"):
+    for path in (
+        "/admin/",
+        "/admin/schools",
+        "/admin/waves/new",
+        f"/admin/waves/{world.pupil_wave_id}",
+        f"/admin/waves/{long_id}",
+        f"/admin/waves/{long_id}/open",
+        f"/admin/waves/{world.pupil_wave_id}/close",
+        f"/admin/waves/{world.pupil_wave_id}/monitor",
+        f"/admin/waves/{world.pupil_wave_id}/schools/{world.school_id}/sheet",
+        "/admin/questionnaires",
+        f"/admin/versions/{version_id}",
+        f"/admin/versions/{version_id}/questions/felt_safety",
+        f"/admin/versions/{version_id}/preview/ethnicity",
+        "/admin/audit",
+        "/admin/no-such-page",
+    ):
         visit(path)
     page.goto(f"{server}/admin/waves/new")
     page.click("button:text('Create the wave')")

@@ -12,16 +12,20 @@ from survey_app.services.access_codes import display
 from tests.browser.helpers import answer_questions
 from tests.support import AWARE_PUPIL, STAFF_PASSWORD, make_staff
 
-SCHOOLS = "urn,name,borough,phase\n100300,Lambeth Vale School,Lambeth,Secondary\n" \
-          "100301,Newham Bridge Academy,Newham,Secondary\n100302,Camden Rise School,Camden,\n"
+SCHOOLS = (
+    "urn,name,borough,phase\n100300,Lambeth Vale School,Lambeth,Secondary\n"
+    "100301,Newham Bridge Academy,Newham,Secondary\n100302,Camden Rise School,Camden,\n"
+)
 
 
 def test_admin_runs_a_wave_in_the_browser(app, world, server, browser, tmp_path):
     with app.app_context():
         make_staff("runner@example.org", "admin")
-    files = {"schools.csv": SCHOOLS,
-             "expected.csv": "urn,expected_pupils\n100300,850\n100301,1200\n",
-             "margins.csv": "variable,category,proportion\ngender,boy,0.5\ngender,girl,0.5\n"}
+    files = {
+        "schools.csv": SCHOOLS,
+        "expected.csv": "urn,expected_pupils\n100300,850\n100301,1200\n",
+        "margins.csv": "variable,category,proportion\ngender,boy,0.5\ngender,girl,0.5\n",
+    }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     context = browser.new_context(viewport={"width": 1280, "height": 900})

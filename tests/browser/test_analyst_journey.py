@@ -32,8 +32,7 @@ def weighted_wave(app, world):
     with app.app_context():
         make_staff("analyst@example.org", "analyst")
         make_staff("admin@example.org", "admin")
-        populate_pupil_wave(db.session.get(Wave, world.pupil_wave_id), 600, seed=5,
-                            margins=("ethnic_group",))
+        populate_pupil_wave(db.session.get(Wave, world.pupil_wave_id), 600, seed=5, margins=("ethnic_group",))
         db.session.remove()
     return world.pupil_wave_id
 
@@ -58,8 +57,7 @@ def _charts_match_tables(page) -> int:
     return len(panels)
 
 
-def test_an_analyst_weighs_reads_and_drafts_and_an_admin_publishes(server, browser,
-                                                                    weighted_wave):
+def test_an_analyst_weighs_reads_and_drafts_and_an_admin_publishes(server, browser, weighted_wave):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     audits = {width: Audit(page, width) for width in (1280, 320)}
@@ -76,8 +74,13 @@ def test_an_analyst_weighs_reads_and_drafts_and_an_admin_publishes(server, brows
     page.click("text=Pupil wave")
     page.click("button:text('Weigh the responses now')")
     assert "Weighted." in page.content()
-    for heading in ("Headline indicators", "Equality view", "Trends across waves",
-                    "Borough performance framework", "Weighting diagnostics"):
+    for heading in (
+        "Headline indicators",
+        "Equality view",
+        "Trends across waves",
+        "Borough performance framework",
+        "Weighting diagnostics",
+    ):
         assert page.get_by_role("heading", name=heading).count() >= 1, heading
     assert _charts_match_tables(page) >= 20
     audit("wave results")
@@ -99,6 +102,7 @@ def test_an_analyst_weighs_reads_and_drafts_and_an_admin_publishes(server, brows
     page.goto(f"{server}/results/")
     audit("public results index")
     context.close()
-    problems = {label: found for checker in audits.values()
-                for label, found in checker.problems.items() if found}
+    problems = {
+        label: found for checker in audits.values() for label, found in checker.problems.items() if found
+    }
     assert problems == {}

@@ -24,8 +24,10 @@ def _option_positions(app, world) -> dict[str, dict[str, int]]:
 
 def _tab_to(page, selector: str, text: str | None = None, limit: int = 40) -> None:
     """Presses Tab until the focused element matches ``selector`` (and has ``text``)."""
-    check = "([s, t]) => document.activeElement.matches(s) && " \
-            "(t === null || document.activeElement.textContent.trim() === t)"
+    check = (
+        "([s, t]) => document.activeElement.matches(s) && "
+        "(t === null || document.activeElement.textContent.trim() === t)"
+    )
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate(check, [selector, text]):
@@ -89,8 +91,7 @@ def test_double_clicking_send_stores_one_response(app, world, server, browser):
     assert _count(app, Response) == 2 and _count(app, Answer) == 2 * len(AWARE_PUPIL)
 
 
-def test_back_after_next_pupil_shows_no_answers_and_nothing_is_stored_on_the_device(
-        app, world, server, page):
+def test_back_after_next_pupil_shows_no_answers_and_nothing_is_stored_on_the_device(app, world, server, page):
     _open_class_session(page, server, world.class_code)
     answer_questions(page, AWARE_PUPIL)
     page.click("button:text('Send my answers')")
@@ -120,7 +121,7 @@ def test_idle_warning_appears_and_clears_the_answers(app, world, server, page):
     page.clock.run_for((app.config["KIOSK_IDLE_SECONDS"] - 30) * 1000)
     assert page.is_visible("text=Are you still there?")
     with page.expect_response("**/still-here") as kept:
-        page.click("button:text(\"I'm still here\")")
+        page.click('button:text("I\'m still here")')
     assert kept.value.status == 204 and page.is_hidden("text=Are you still there?")
     page.clock.run_for((app.config["KIOSK_IDLE_SECONDS"] - 30) * 1000)  # warned again, ignored
     assert page.is_visible("text=Are you still there?")

@@ -14,8 +14,14 @@ from survey_app.models import AccessCode, Answer, Response
 from tests.servers import HttpClient, gunicorn
 from tests.support import AWARE_PUPIL, Walker
 
-PUBLIC = {"age_band": "45_54", "borough": "E09000022", "parent_of_pupil": "yes",
-          "heard_of_sso": "yes", "support_sso": "tend_to_support", "police_good_job": "good"}
+PUBLIC = {
+    "age_band": "45_54",
+    "borough": "E09000022",
+    "parent_of_pupil": "yes",
+    "heard_of_sso": "yes",
+    "support_sso": "tend_to_support",
+    "police_good_job": "good",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +49,9 @@ def _replay(server: str, session: requests.Session, body: dict[str, str], times:
 
     def post(_):
         barrier.wait()
-        return requests.post(f"{server}/send", data=body, cookies=session.cookies,
-                             allow_redirects=False, timeout=30)
+        return requests.post(
+            f"{server}/send", data=body, cookies=session.cookies, allow_redirects=False, timeout=30
+        )
 
     with ThreadPoolExecutor(times) as pool:
         return list(pool.map(post, range(times)))
@@ -76,14 +83,19 @@ def test_one_invitation_code_raced_by_four_people_stores_one_response(app, world
         walker = Walker(client)
         assert walker.enter_code(world.invitation_codes[2]).status_code == 303
         walker.answer_all(walker.post("/privacy").headers["Location"], PUBLIC)
-        people.append((client.session, {"csrf_token": walker.token("/send"),
-                                        "submission_uuid": walker.submission_uuid()}))
+        people.append(
+            (
+                client.session,
+                {"csrf_token": walker.token("/send"), "submission_uuid": walker.submission_uuid()},
+            )
+        )
     barrier = threading.Barrier(4)
 
     def send(person):
         barrier.wait()
-        return requests.post(f"{server}/send", data=person[1], cookies=person[0].cookies,
-                             allow_redirects=False, timeout=30)
+        return requests.post(
+            f"{server}/send", data=person[1], cookies=person[0].cookies, allow_redirects=False, timeout=30
+        )
 
     with ThreadPoolExecutor(4) as pool:
         statuses = sorted(r.status_code for r in pool.map(send, people))

@@ -41,8 +41,14 @@ from tests.support import (
 pytestmark = pytest.mark.server
 
 ADMIN_TOTP = pyotp.random_base32()
-PUBLIC = {"age_band": "45_54", "borough": "E09000022", "parent_of_pupil": "yes",
-          "heard_of_sso": "yes", "support_sso": "tend_to_support", "police_good_job": "good"}
+PUBLIC = {
+    "age_band": "45_54",
+    "borough": "E09000022",
+    "parent_of_pupil": "yes",
+    "heard_of_sso": "yes",
+    "support_sso": "tend_to_support",
+    "police_good_job": "good",
+}
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +178,12 @@ def test_login_failure_limit_holds_across_workers(stack):
     for attempt in range(7):
         client = _https_client(stack)
         token = csrf_token(client.get("/staff/login").get_data())
-        statuses.append(client.post("/staff/login", {"csrf_token": token, "password": f"no {attempt}",
-                                                     "email": "admin@example.org"}).status_code)
+        statuses.append(
+            client.post(
+                "/staff/login",
+                {"csrf_token": token, "password": f"no {attempt}", "email": "admin@example.org"},
+            ).status_code
+        )
     assert statuses == [401] * 5 + [429, 429]
 
 
@@ -204,7 +214,10 @@ def test_a_database_outage_gives_quick_503s_and_the_app_recovers(pg_app, stack, 
     assert response.status_code == 303
     assert _count(pg_app, Response) == stored + 1
     with pg_app.app_context():
-        sent = db.session.scalar(sa.select(sa.func.count()).select_from(Answer).join(Response)
-                                 .where(Response.submission_uuid == uuid.UUID(submission)))
+        sent = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Answer)
+            .join(Response)
+            .where(Response.submission_uuid == uuid.UUID(submission))
+        )
     assert sent == len(AWARE_PUPIL)
-

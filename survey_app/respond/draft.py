@@ -37,6 +37,8 @@ class Draft:
     answers: dict[str, str] = field(default_factory=dict)
     assented: bool = False
     touched_at: float = field(default_factory=time.time)
+    # When the version was frozen (POSIX time): the key of this process's copy of it.
+    frozen_at: float | None = None
 
 
 def current_kiosk() -> Kiosk | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from survey_app.models import Question, QuestionnaireVersion
 from survey_app.models.questionnaire import localised
 from survey_app.services.responses import applicable_questions
+from survey_app.services.versions import QuestionData, VersionData
 
 
-def route(version: QuestionnaireVersion, answers: Mapping[str, str]) -> list[str]:
+def route(version: VersionData, answers: Mapping[str, str]) -> list[str]:
     """Keys of the questions this respondent is asked, in order."""
     return [q.key for q in applicable_questions(version, answers)]
 
@@ -24,7 +24,7 @@ def preceding(keys: list[str], key: str) -> str | None:
     return keys[index - 1] if index > 0 else None
 
 
-def progress(version: QuestionnaireVersion, answers: Mapping[str, str], key: str) -> tuple[int, int]:
+def progress(version: VersionData, answers: Mapping[str, str], key: str) -> tuple[int, int]:
     """("Question n of total"): questions that hang on a not-yet-given answer still count, so
     the total does not jump up part-way through."""
     keys = route(version, answers)
@@ -37,8 +37,8 @@ def progress(version: QuestionnaireVersion, answers: Mapping[str, str], key: str
 
 
 def answers_to_check(
-    version: QuestionnaireVersion, answers: Mapping[str, str], language: str
-) -> list[tuple[Question, str | None]]:
+    version: VersionData, answers: Mapping[str, str], language: str
+) -> list[tuple[QuestionData, str | None]]:
     """Each question routing asks with the answer as the respondent saw it (``None`` when
     skipped): the "check your answers" page, which shows nothing routing left out."""
     shown = []

@@ -32,10 +32,10 @@ from survey_app.services.access_codes import code_matches, find_usable
 from survey_app.services.responses import (
     Submission,
     count_code_start,
-    load_version,
     response_exists,
     store_response,
 )
+from survey_app.services.versions import load_version
 
 SENT = "sent"  # "pupil" or "public" once this device has sent answers: the thank-you may show
 
@@ -67,6 +67,7 @@ def _begin(wave: Wave, school_id: int | None, code_id: int | None, on_kiosk: boo
             code_id=code_id,
             language=wave.version.languages[0],
             on_kiosk=on_kiosk,
+            frozen_at=wave.version.frozen_at.timestamp() if wave.version.frozen_at else None,
         )
     )
 
@@ -198,7 +199,7 @@ def privacy():
     if form.validate_on_submit():
         draft.assented = True
         save_draft(draft)
-        version = load_version(draft.version_id)
+        version = load_version(draft.version_id, draft.frozen_at)
         return redirect(url_for(".question", key=route(version, draft.answers)[0]), 303)
     return render_template("respond/privacy.html", form=form, draft=draft, kiosk=current_kiosk())
 
@@ -208,7 +209,7 @@ def question(key: str):
     draft = _draft_or_restart()
     if not draft.assented:
         return redirect(url_for(".privacy"))
-    version = load_version(draft.version_id)
+    version = load_version(draft.version_id, draft.frozen_at)
     keys = route(version, draft.answers)
     if key not in keys:
         abort(404)
@@ -254,7 +255,7 @@ def review():
     draft = _draft_or_restart()
     if not draft.assented:
         return redirect(url_for(".privacy"))
-    version = load_version(draft.version_id)
+    version = load_version(draft.version_id, draft.frozen_at)
     keys = route(version, draft.answers)
     return render_template(
         "respond/review.html",
@@ -322,7 +323,7 @@ def help_page():
 @bp.post("/language")
 def choose_language():
     draft = _draft_or_restart()
-    version = load_version(draft.version_id)
+    version = load_version(draft.version_id, draft.frozen_at)
     chosen = request.form.get("language", "")
     if ActionForm().validate_on_submit() and chosen in version.languages:
         draft.language = chosen

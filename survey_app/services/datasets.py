@@ -24,7 +24,7 @@ from survey_app.models import (
     WaveSchool,
 )
 from survey_app.models.questionnaire import localised
-from survey_app.services.responses import load_version
+from survey_app.services.versions import load_version
 
 # Design columns added to every pupil dataset: the cluster, the stratum and the base weight
 # (the school's selection weight in this wave).

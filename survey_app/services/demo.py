@@ -35,9 +35,9 @@ from survey_app.services.access_codes import create_codes
 from survey_app.services.responses import (
     Submission,
     count_code_start,
-    load_version,
     store_response,
 )
+from survey_app.services.versions import load_version
 
 PUPIL_WAVE = "Demo pupil survey"
 PUBLIC_WAVE = "Demo public survey"

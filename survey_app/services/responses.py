@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.orm import selectinload
 
 from survey_app.exceptions import AccessCodeError, InvalidAnswersError, WaveNotAcceptingError
 from survey_app.extensions import db
@@ -20,7 +19,6 @@ from survey_app.models import (
     AccessCode,
     Answer,
     CodeKind,
-    Question,
     QuestionKind,
     QuestionnaireVersion,
     Response,
@@ -29,6 +27,7 @@ from survey_app.models import (
 )
 from survey_app.models.questionnaire import condition_met, localised
 from survey_app.models.types import utcnow
+from survey_app.services.versions import QuestionData, VersionData, load_version
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +44,7 @@ class Submission:
     answers: Mapping[str, str]
 
 
-def load_version(version_id: int) -> QuestionnaireVersion:
-    """A version with its questions and options loaded in three queries."""
-    return db.session.scalars(
-        select(QuestionnaireVersion)
-        .where(QuestionnaireVersion.id == version_id)
-        .options(selectinload(QuestionnaireVersion.questions).selectinload(Question.options))
-    ).one()
-
-
-def applicable_questions(version: QuestionnaireVersion, answers: Mapping[str, str]) -> list[Question]:
+def applicable_questions(version: VersionData, answers: Mapping[str, str]) -> list[QuestionData]:
     """The questions routing asks, in order, given the answers so far."""
     return [q for q in version.questions if q.applies_to(answers)]
 
@@ -79,14 +69,14 @@ class QuestionRule:
             raise InvalidAnswersError("Please choose one of the answers shown.")
 
 
-def question_rules(version: QuestionnaireVersion) -> tuple[QuestionRule, ...]:
+def question_rules(version: QuestionnaireVersion | VersionData) -> tuple[QuestionRule, ...]:
     """The rules of a version; a frozen version's rules never change, so they are kept."""
     if version.frozen_at is None:
         return _rules_of(version)
     return _frozen_rules(version.id, version.frozen_at)
 
 
-def _rules_of(version: QuestionnaireVersion) -> tuple[QuestionRule, ...]:
+def _rules_of(version: QuestionnaireVersion | VersionData) -> tuple[QuestionRule, ...]:
     return tuple(
         QuestionRule(
             q.key,

@@ -32,6 +32,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
+	$(PYTHON) benchmarks/bench_journey.py
 	$(PYTHON) benchmarks/bench_submit.py
 	$(PYTHON) benchmarks/bench_monitor.py
 

@@ -7,4 +7,4 @@ from survey_app.access import PUBLIC, declare
 bp = Blueprint("respond", __name__)
 declare("respond", PUBLIC)
 
-from survey_app.respond import views  # noqa: E402,F401
+from survey_app.respond import entry, views  # noqa: E402,F401

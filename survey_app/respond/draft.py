@@ -15,6 +15,7 @@ from flask import current_app, session
 
 DRAFT_KEY = "draft"
 KIOSK_KEY = "kiosk"
+SENT_KEY = "sent"  # "pupil" or "public" once this device has sent answers: the thank-you may show
 
 
 @dataclass

@@ -1,51 +1,37 @@
-"""Respondent pages. Thin: state lives in ``draft``, rules in ``services``."""
+"""The survey itself: privacy, question pages, check your answers, Send and thanks. Thin:
+state lives in ``draft``, rules in ``services``; how people get in is in ``entry``."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_limiter.util import get_remote_address
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from survey_app import throttle
-from survey_app.exceptions import AccessCodeError
 from survey_app.extensions import db, limiter
 from survey_app.forms import ActionForm
-from survey_app.models import CodeKind, Wave
 from survey_app.questions.forms import question_form
 from survey_app.respond import bp
 from survey_app.respond.draft import (
+    SENT_KEY,
     Draft,
-    Kiosk,
     current_draft,
     current_kiosk,
     discard_draft,
-    open_kiosk,
     save_draft,
 )
-from survey_app.respond.forms import CodeForm, SubmitForm
+from survey_app.respond.forms import SubmitForm
 from survey_app.respond.navigation import answers_to_check, following, preceding, progress, route
-from survey_app.services.access_codes import code_matches, find_usable
 from survey_app.services.responses import (
     Submission,
-    count_code_start,
     response_exists,
     store_response,
 )
 from survey_app.services.versions import load_version
 
-SENT = "sent"  # "pupil" or "public" once this device has sent answers: the thank-you may show
-
 
 def _config(name: str):
     return lambda: current_app.config[name]
-
-
-def _session_key() -> str:
-    return "session:" + session.setdefault("limit_key", secrets.token_hex(8))
 
 
 def _draft_or_restart() -> Draft:
@@ -55,141 +41,6 @@ def _draft_or_restart() -> Draft:
             flash("We cleared the answers on this device because nobody used it for a while.")
         abort(redirect(url_for(".start")))
     return draft
-
-
-def _begin(wave: Wave, school_id: int | None, code_id: int | None, on_kiosk: bool) -> None:
-    session.pop(SENT, None)
-    save_draft(
-        Draft(
-            wave_id=wave.id,
-            version_id=wave.version_id,
-            school_id=school_id,
-            code_id=code_id,
-            language=wave.version.languages[0],
-            on_kiosk=on_kiosk,
-            frozen_at=wave.version.frozen_at.timestamp() if wave.version.frozen_at else None,
-        )
-    )
-
-
-@bp.get("/")
-def start():
-    current_draft()  # drops a draft left idle too long, so a stale one never resumes
-    return render_template(
-        "respond/start.html",
-        form=CodeForm(),
-        end_form=CodeForm(prefix="end"),
-        action=ActionForm(),
-        kiosk=current_kiosk(),
-    )
-
-
-def _code_failure_rules() -> list[throttle.Rule]:
-    return [
-        (current_app.config["CODE_FAILURES_PER_SESSION"], "code:" + _session_key()),
-        (current_app.config["CODE_FAILURES_PER_IP"], "code-ip:" + get_remote_address()),
-    ]
-
-
-@bp.post("/code")
-def enter_code():
-    """A correct code is never limited (a whole school shares one address); wrong ones are
-    counted per session and per address, and refused with 429 once either runs out."""
-    form = CodeForm()
-    if form.validate_on_submit():
-        try:
-            code = find_usable(form.code.data)
-        except AccessCodeError as error:
-            rules = _code_failure_rules()
-            throttle.refuse_if_exhausted(rules)
-            throttle.count_failure(rules)
-            form.code.errors = [error.message]
-        else:
-            if code.kind is CodeKind.CLASS:
-                place = f"{code.school.name}, {code.class_label or 'class'}"
-                open_kiosk(Kiosk(code.wave_id, code.school_id, code.id, place))
-                return redirect(url_for(".start"), 303)
-            _begin(code.wave, None, code.id, on_kiosk=False)
-            count_code_start(code.id)
-            db.session.commit()
-            return redirect(url_for(".privacy"), 303)
-    return render_template(
-        "respond/start.html",
-        form=form,
-        end_form=CodeForm(prefix="end"),
-        action=ActionForm(),
-        kiosk=current_kiosk(),
-    ), 400
-
-
-@bp.post("/next")
-def next_pupil():
-    """Starts a fresh draft for the next pupil on a kiosk device."""
-    kiosk = current_kiosk()
-    if not ActionForm().validate_on_submit() or kiosk is None:
-        return redirect(url_for(".start"), 303)
-    wave = db.session.get(Wave, kiosk.wave_id)
-    reason = wave.not_accepting_reason() if wave else "This survey is no longer available."
-    if reason:
-        flash(reason)
-        return redirect(url_for(".start"), 303)
-    discard_draft()
-    _begin(wave, kiosk.school_id, kiosk.code_id, on_kiosk=True)
-    count_code_start(kiosk.code_id)
-    db.session.commit()
-    return redirect(url_for(".privacy"), 303)
-
-
-@bp.post("/finish")
-def finish():
-    """'Finished' or the idle timer: forget this person's answers, keep the class session."""
-    ActionForm().validate_on_submit()
-    discard_draft()
-    session.pop(SENT, None)
-    return redirect(url_for(".start"), 303)
-
-
-@bp.post("/still-here")
-def still_here():
-    """The idle warning's "I'm still here": keeps the draft alive on the server too."""
-    draft, _ = current_draft()
-    if ActionForm().validate_on_submit() and draft is not None:
-        save_draft(draft)
-        return "", 204
-    return "", 409
-
-
-@bp.post("/kiosk/end")
-def end_kiosk():
-    """Only with the class code again: a pupil cannot end the class session for everyone."""
-    kiosk, form = current_kiosk(), CodeForm(prefix="end")
-    if kiosk is None:
-        return redirect(url_for(".start"), 303)
-    if form.validate_on_submit():
-        rules = _code_failure_rules()
-        throttle.refuse_if_exhausted(rules)
-        if code_matches(kiosk.code_id, form.code.data):
-            session.clear()
-            flash("The class session has ended. This device is ready for a new class code.")
-            return redirect(url_for(".start"), 303)
-        throttle.count_failure(rules)
-        form.code.errors = ["That is not this class's code. Type the code from your sheet."]
-    return render_template(
-        "respond/start.html", form=CodeForm(), end_form=form, action=ActionForm(), kiosk=kiosk
-    ), 400
-
-
-@bp.route("/public/<slug>", methods=["GET", "POST"])
-def open_link(slug: str):
-    wave = db.session.scalar(select(Wave).where(Wave.slug == slug, Wave.open_link.is_(True)))
-    if wave is None:
-        abort(404)
-    reason = wave.not_accepting_reason()
-    form = ActionForm()
-    if reason is None and form.validate_on_submit():
-        _begin(wave, None, None, on_kiosk=False)
-        return redirect(url_for(".privacy"), 303)
-    return render_template("respond/open_link.html", wave=wave, reason=reason, form=form)
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
@@ -286,7 +137,7 @@ def send():
     if draft is None or draft.submission_uuid != str(submission_uuid):
         # A second click arriving after the first was stored and the draft cleared.
         if response_exists(submission_uuid):
-            session.setdefault(SENT, "public")
+            session.setdefault(SENT_KEY, "public")
             return redirect(url_for(".thanks"), 303)
         return redirect(url_for(".start"), 303)
     submission = Submission(
@@ -300,7 +151,7 @@ def send():
         if not response_exists(submission_uuid):
             raise
     discard_draft()
-    session[SENT] = "pupil" if submission.school_id else "public"
+    session[SENT_KEY] = "pupil" if submission.school_id else "public"
     return redirect(url_for(".thanks"), 303)
 
 
@@ -308,10 +159,13 @@ def send():
 def thanks():
     """Only straight after sending: browser Back after "next pupil" lands on the start page,
     never on the previous pupil's thank-you page."""
-    if not session.get(SENT):
+    if not session.get(SENT_KEY):
         return redirect(url_for(".start"), 303)
     return render_template(
-        "respond/thanks.html", kiosk=current_kiosk(), action=ActionForm(), for_pupils=session[SENT] == "pupil"
+        "respond/thanks.html",
+        kiosk=current_kiosk(),
+        action=ActionForm(),
+        for_pupils=session[SENT_KEY] == "pupil",
     )
 
 

@@ -96,3 +96,9 @@ def load_user(session_id: str) -> StaffUser | None:
     if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
         return None
     return user
+
+
+def active_user(user_id: int) -> StaffUser | None:
+    """The account by id, unless it was deactivated."""
+    user = db.session.get(StaffUser, user_id)
+    return user if user is not None and user.active else None

@@ -134,6 +134,15 @@ def close_past_waves(now: datetime | None = None) -> list[Wave]:
     return due
 
 
+def find(wave_id: int) -> Wave | None:
+    return db.session.get(Wave, wave_id)
+
+
+def by_open_link(slug: str) -> Wave | None:
+    """The public wave answering at /public/<slug>, if it takes open-link answers."""
+    return db.session.scalar(select(Wave).where(Wave.slug == slug, Wave.open_link.is_(True)))
+
+
 def all_waves() -> list[Wave]:
     return list(db.session.scalars(select(Wave).order_by(Wave.opens_at.desc())))
 

@@ -96,8 +96,7 @@ def _pending_user() -> StaffUser | None:
     user_id, since = session.get("pending_user"), session.get("pending_since", 0)
     if user_id is None or time.time() - since > PENDING_SECONDS:
         return None
-    user = db.session.get(StaffUser, user_id)
-    return user if user is not None and user.active else None
+    return staff.active_user(user_id)
 
 
 def _signed_in(user: StaffUser):

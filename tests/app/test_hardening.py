@@ -146,12 +146,12 @@ def test_staff_uploads_up_to_their_limit_work_and_a_pupil_body_limit_does_not_ap
 
 
 def test_an_unavailable_database_gives_a_quick_503_with_retry_after_and_headers(app, world, monkeypatch):
-    from survey_app.respond import views
+    from survey_app.respond import entry
 
     def down(*args, **kwargs):
         raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(views, "find_usable", down)
+    monkeypatch.setattr(entry, "find_usable", down)
     walker = Walker(app.test_client())
     response = walker.enter_code(world.class_code)
     assert response.status_code == 503

@@ -72,6 +72,8 @@ def forge_pupils(app, count: int) -> list[tuple[str, dict[str, str]]]:
 
 
 def serve(module: str, env: dict[str, str], workers: int):
+    """gunicorn as production runs it (deploy/gunicorn.conf.py: threaded workers, keep-alive,
+    access log), with ``workers`` workers; ours and every peer alike."""
     import subprocess
 
     port = free_port()
@@ -80,6 +82,8 @@ def serve(module: str, env: dict[str, str], workers: int):
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--workers",
             str(workers),
             "--bind",

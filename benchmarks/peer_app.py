@@ -5,20 +5,18 @@ No validation, no CSRF, no session, no ORM: the ceiling our real endpoint is mea
 
 from __future__ import annotations
 
-import os
 import uuid
 
-import psycopg
 from flask import Flask, request
 
+from benchmarks.peer_db import connection
+
 app = Flask(__name__)
-# One connection per worker process: gunicorn's sync workers handle one request at a time.
-connection = psycopg.connect(os.environ["PEER_DSN"], autocommit=True)
 
 
 @app.post("/send")
 def send():
-    connection.execute(
+    connection().execute(
         "INSERT INTO peer_response (id, body) VALUES (%s, %s)",
         (uuid.UUID(request.form["submission_uuid"]), request.get_data(as_text=True)),
     )

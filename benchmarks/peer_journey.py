@@ -13,8 +13,9 @@ import os
 import uuid
 from pathlib import Path
 
-import psycopg
 from flask import Flask, redirect, render_template, request, session
+
+from benchmarks.peer_db import connection
 
 QUESTIONNAIRE = json.loads(
     (Path(__file__).resolve().parent.parent / "survey_app" / "builtin" / "pupil.json").read_text()
@@ -24,7 +25,6 @@ BY_KEY = {q["key"]: q for q in QUESTIONS}
 
 app = Flask(__name__, template_folder="peer_templates")
 app.secret_key = os.environ.get("SECRET_KEY", "peer-secret")
-connection = psycopg.connect(os.environ["PEER_DSN"], autocommit=True)
 
 
 def route(answers: dict[str, str]) -> list[str]:
@@ -77,9 +77,10 @@ def send():
     draft = session["draft"]
     if request.method == "GET":
         return render_template("page.html", title="Check your answers", body="review")
-    with connection.transaction():
-        connection.execute("INSERT INTO peer_response (id, body) VALUES (%s, %s)", (draft["uuid"], ""))
-        with connection.cursor() as cursor:
+    database = connection()
+    with database.transaction():
+        database.execute("INSERT INTO peer_response (id, body) VALUES (%s, %s)", (draft["uuid"], ""))
+        with database.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO peer_answer (response_id, question_key, value) VALUES (%s, %s, %s)",
                 [(draft["uuid"], k, v) for k, v in draft["answers"].items()],

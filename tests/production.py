@@ -150,7 +150,7 @@ def production_stack(
             **(extra_env or {}),
         }
         with (
-            gunicorn(database_url, workers=workers, threads=2, extra_env=env) as app_base,
+            gunicorn(database_url, workers=workers, threads=1, extra_env=env) as app_base,
             nginx(app_base.removeprefix("http://"), folder) as (https_base, cert),
         ):
             yield Stack(https_base, cert, app_base, redis_url)

@@ -27,7 +27,8 @@ def free_port() -> int:
 def gunicorn(
     database_url: str, workers: int = 4, threads: int = 2, extra_env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """Serves ``wsgi:app`` on a free loopback port; yields the base URL; stops it afterwards."""
+    """Serves ``wsgi:app`` with production's gunicorn settings (``deploy/gunicorn.conf.py``) on a
+    free loopback port; yields the base URL; stops it afterwards."""
     port = free_port()
     env = {
         **os.environ,
@@ -41,6 +42,8 @@ def gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--workers",
             str(workers),
             "--threads",

@@ -76,6 +76,22 @@ def test_a_question_page_needs_no_query_once_the_version_is_kept(app, client, wo
     assert count == 0
 
 
+def test_reading_a_question_page_neither_rewrites_the_cookie_nor_consults_the_limiter(app, client, world):
+    """Re-signing the session on every read was a sixth of a page's CPU (Flask-Login's strong
+    session protection, run for every template); reads are never rate limited."""
+    from tests.support import Walker
+
+    walker = Walker(client)
+    first = walker.start_pupil(world.class_code)
+    response = client.get(first)
+    assert response.status_code == 200
+    assert response.headers.getlist("Set-Cookie") == []
+    assert "X-RateLimit-Limit" not in response.headers
+    answered = walker.post(first, {"answer": "year_9"})
+    assert answered.status_code == 303
+    assert any(c.startswith("session=") for c in answered.headers.getlist("Set-Cookie"))
+
+
 def test_a_draft_naming_another_freezing_moment_is_read_afresh_not_cached(app, world):
     with app.app_context():
         version_id = db.session.get(Wave, world.pupil_wave_id).version_id

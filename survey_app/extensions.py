@@ -35,6 +35,8 @@ def _reads_are_never_limited() -> bool:
     """Route limits guard what is written (Send); skipping the limiter's per-request lookup on
     page reads saves about a tenth of a question page's CPU. ``throttle`` counts failures itself."""
     return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 login_manager = LoginManager()
 login_manager.login_view = "staff.login"
 login_manager.login_message = "Please sign in to see that page."

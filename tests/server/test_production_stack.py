@@ -2,12 +2,15 @@
 SURVEY_CONFIG=production, behind Debian's nginx running deploy/'s site file over HTTPS.
 
 The browser walks the pupil journey, the public journey and staff sign-in over HTTPS; the
-rate limits hold across workers; and with the database cut away the app answers a quick 503
-and recovers, with nothing lost or doubled. Runs on PostgreSQL whatever the suite's backend.
+rate limits hold across workers; stalled uploads wait at nginx, not in an app worker; and
+with the database cut away the app answers a quick 503 and recovers, with nothing lost or
+doubled. Runs on PostgreSQL whatever the suite's backend.
 """
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -185,6 +188,56 @@ def test_login_failure_limit_holds_across_workers(stack):
             ).status_code
         )
     assert statuses == [401] * 5 + [429, 429]
+
+
+def _slow_clients(base: str, count: int) -> list[socket.socket]:
+    """Clients that start sending a form and then stall, as phones on a poor connection do."""
+    address = urlsplit(base)
+    clients = []
+    for _ in range(count):
+        client = socket.create_connection((address.hostname, address.port), timeout=5)
+        if address.scheme == "https":
+            context = ssl.create_default_context()
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+            client = context.wrap_socket(client, server_hostname=address.hostname)
+        client.sendall(
+            b"POST /code HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ncode="
+        )
+        clients.append(client)
+    return clients
+
+
+def _wait_for_app(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise AssertionError("the app workers did not come back")
+
+
+def test_slow_clients_wait_at_nginx_and_never_hold_an_app_worker(stack):
+    """Three sync workers; eight stalled uploads. Through nginx a page still answers at once;
+    straight at gunicorn the same clients hold every worker, which is why nginx is there."""
+    stalled = _slow_clients(stack.https, 8)
+    try:
+        started = time.monotonic()
+        assert _https_client(stack).get("/healthz").status_code == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for client in stalled:
+            client.close()
+    stalled = _slow_clients(stack.app, 8)
+    try:
+        with pytest.raises(requests.Timeout):
+            requests.get(stack.app + "/healthz", timeout=2)
+    finally:
+        for client in stalled:
+            client.close()
+    _wait_for_app(stack.app)
 
 
 def test_a_database_outage_gives_quick_503s_and_the_app_recovers(pg_app, stack, relay):

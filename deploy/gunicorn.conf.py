@@ -15,7 +15,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
-# Never log request bodies or query strings: they may hold answers or codes.
-accesslog = "-"
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# nginx keeps the only access log (addresses, paths without query strings, 14 days: P-09);
+# errors go to standard error, with bound SQL parameters hidden by the app's engine options.
+accesslog = None
 errorlog = "-"

@@ -97,6 +97,7 @@ def nginx(upstream: str, folder: Path) -> Iterator[tuple[str, Path]]:
         TLS_CERT=cert,
         TLS_KEY=key,
         STATIC_ROOT=ROOT / "survey_app" / "static",
+        ACCESS_LOG=folder / "access.log",
     )
     (folder / "site.conf").write_text(site)
     (folder / "nginx.conf").write_text(f"""
@@ -135,6 +136,7 @@ class Stack:
     certificate: Path  # what a client must trust for ``https``
     app: str  # gunicorn directly, for checks that bypass the proxy
     redis: str
+    access_log: Path  # nginx's
 
 
 @contextmanager
@@ -153,7 +155,7 @@ def production_stack(
             gunicorn(database_url, workers=workers, threads=1, extra_env=env) as app_base,
             nginx(app_base.removeprefix("http://"), folder) as (https_base, cert),
         ):
-            yield Stack(https_base, cert, app_base, redis_url)
+            yield Stack(https_base, cert, app_base, redis_url, folder / "access.log")
 
 
 class TcpRelay:

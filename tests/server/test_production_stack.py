@@ -190,6 +190,18 @@ def test_login_failure_limit_holds_across_workers(stack):
     assert statuses == [401] * 5 + [429, 429]
 
 
+def test_the_access_log_keeps_no_query_string_browser_or_referrer(stack):
+    """P-09: a code typed into an address never reaches a log; addresses are kept (by nginx
+    alone, for abuse control) with the path and status."""
+    client = _https_client(stack)
+    client.session.headers["User-Agent"] = "Distinctive-Browser/1.0"
+    assert client.get("/?code=QWERTY2345").status_code == 200
+    logged = stack.access_log.read_text()
+    assert "127.0.0.1 [" in logged and '"GET /" 200' in logged
+    for secret in ("QWERTY2345", "Distinctive-Browser", stack.https):
+        assert secret not in logged
+
+
 def _slow_clients(base: str, count: int) -> list[socket.socket]:
     """Clients that start sending a form and then stall, as phones on a poor connection do."""
     address = urlsplit(base)

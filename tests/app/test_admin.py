@@ -83,7 +83,7 @@ def test_unreadable_school_files_get_clear_messages(app, staff, world):
     assert response.status_code == 413 and "Files can be up to 2 MB" in page and "shorter answer" not in page
 
 
-def _new_wave(app, client, version_key: str = "pupil") -> int:
+def _new_wave(app, client, version_key: str = "pupil", name: str = "Spring 2027") -> int:
     with app.app_context():
         version_id = (
             db.session.scalar(sa.select(Questionnaire).where(Questionnaire.key == version_key)).versions[0].id
@@ -93,7 +93,7 @@ def _new_wave(app, client, version_key: str = "pupil") -> int:
         "/admin/waves/new",
         "/admin/waves/new",
         {
-            "name": "Spring 2027",
+            "name": name,
             "version_id": version_id,
             "opens_on": "2026-01-01",
             "closes_on": "2099-01-01",

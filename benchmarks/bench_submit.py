@@ -31,7 +31,7 @@ from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 from survey_app.models import AccessCode, CodeKind, Response  # noqa: E402
 from survey_app.services.demo import load_demo  # noqa: E402
-from tests.servers import SERVER_SECRET, free_port  # noqa: E402
+from tests.servers import SERVER_SECRET, free_port, gunicorn_command  # noqa: E402
 from tests.support import AWARE_PUPIL, create_pg_database, drop_pg_database  # noqa: E402
 
 
@@ -72,26 +72,13 @@ def forge_pupils(app, count: int) -> list[tuple[str, dict[str, str]]]:
 
 
 def serve(module: str, env: dict[str, str], workers: int):
-    """gunicorn as production runs it (deploy/gunicorn.conf.py: threaded workers, keep-alive,
-    access log), with ``workers`` workers; ours and every peer alike."""
+    """gunicorn as production runs it (deploy/gunicorn.conf.py), with ``workers`` workers;
+    ours and every peer alike."""
     import subprocess
 
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--backlog",
-            "2048",
-            module,
-        ],
+        gunicorn_command(module, port, workers, "--backlog", "2048"),
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,

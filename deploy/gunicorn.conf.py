@@ -2,7 +2,7 @@
 
 Sync workers (one thread each), because nginx buffers slow clients. Measured with
 benchmarks/bench_journey.py (100 pupils at once, 5 workers, 2 cores): two threads per worker
-gave 7.7 submissions/s and a p99 of 1.0 to 1.6 s, one thread 8.8 to 10 with a p99 of about
+gave 7.7 submissions/s and a p99 of 1.0 to 1.6 s, one thread 7.7 to 10 with a p99 of about
 0.5 s. Rate limits are shared through Redis, so any number of workers is safe.
 """
 

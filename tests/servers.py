@@ -23,6 +23,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def gunicorn_command(module: str, port: int, workers: int, *options: str) -> list[str]:
+    """gunicorn as production runs it (``deploy/gunicorn.conf.py``) on a loopback port."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        *options,
+        module,
+    ]
+
+
 @contextmanager
 def gunicorn(
     database_url: str, workers: int = 4, threads: int = 2, extra_env: dict[str, str] | None = None
@@ -38,22 +55,7 @@ def gunicorn(
         **(extra_env or {}),
     }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "2",
-            "wsgi:app",
-        ],
+        gunicorn_command("wsgi:app", port, workers, "--threads", str(threads), "--graceful-timeout", "2"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

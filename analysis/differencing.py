@@ -57,17 +57,17 @@ def cells_of(groups: pd.DataFrame) -> Cells:
     membership = [np.ones(rows)]
     for index, breakdown in enumerate(groups.columns):
         values = groups[breakdown]
-        labels = (
-            list(values.cat.categories)
-            if isinstance(values.dtype, pd.CategoricalDtype)
-            else sorted(values.dropna().unique(), key=str)
-        )
-        text = values.astype("string")
-        for label in labels:
-            in_group = (text == str(label)).fillna(False).to_numpy()
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(pd.CategoricalDtype(sorted(values.dropna().unique(), key=str)))
+        codes = values.cat.codes.to_numpy()
+        # One stable sort of the codes gives every group's members at once.
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(values.cat.categories) + 1))
+        for k, label in enumerate(values.cat.categories):
+            members = order[bounds[k] : bounds[k + 1]]
             names.append((breakdown, str(label)))
-            columns.append(np.flatnonzero(in_group))
-            membership.append(np.ones(int(in_group.sum())))
+            columns.append(members)
+            membership.append(np.ones(len(members)))
             breakdown_of.append(index)
     matrix = sparse.csc_matrix(
         (

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import disclosure
+from analysis.columns import codes_of
 from analysis.compare import compare_rows
 from analysis.design import SurveyDesign
 from analysis.estimates import outcome_codes
@@ -98,9 +99,8 @@ def equality_table(
             continue
         total = int(cells[(spec.key, "")][0][1])
         for by in breakdowns:
-            groups = frame[by].astype("string").astype("category")  # compare codes, not text
-            position = {str(g): i for i, g in enumerate(groups.cat.categories)}
-            codes = groups.cat.codes.to_numpy()
+            codes, labels = codes_of(frame[by])
+            position = {label: i for i, label in enumerate(labels)}
             family = []
             for group, n in cells.get((spec.key, by), []):
                 if total - int(n) < thresholds.breakdown:

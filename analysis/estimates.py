@@ -164,11 +164,25 @@ def estimate(
         degrees of freedom (clusters minus strata that hold its base, R's ``degf``), which
         the CI used and comparisons between waves need.
     """
+    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
+    return design_estimate(design, frame, outcome, where, by, ci, level)
+
+
+def design_estimate(
+    design: SurveyDesign,
+    frame: pd.DataFrame,
+    outcome: str,
+    where: Mapping[str, str | Sequence[str]] | None = None,
+    by: str | None = None,
+    ci: str = "logit",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`estimate` with a design already built from ``frame``: the many tables of one
+    release share one design instead of rebuilding its weights, clusters and calibration."""
     if ci not in METHODS:
         raise AnalysisInputError(f"unknown CI method '{ci}'; choose one of {', '.join(METHODS)}")
     if not 0 < level < 1:
         raise AnalysisInputError(f"level must be between 0 and 1, not {level}")
-    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
     coded = outcome_codes(frame, outcome, where)
     if not coded.categories:
         raise AnalysisInputError(f"outcome '{outcome}' has no answers in the base")
@@ -182,23 +196,22 @@ def estimate(
             else sorted(range(len(labels)), key=lambda i: labels[i])
         )
         domains += [(by, labels[i], codes == i) for i in order]
-    tables = []
-    for by_name, by_value, mask in domains:
-        numbers = summarise(design, domain_estimate(design, coded, mask), ci, level)
-        tables.append(
-            pd.DataFrame(
-                {
-                    "outcome": outcome,
-                    "category": coded.categories,
-                    "by": by_name,
-                    "by_category": by_value,
-                    **numbers,
-                }
-            )
-        )
-    table = pd.concat(tables, ignore_index=True)[COLUMNS]
+    k = len(coded.categories)
+    numbers = [summarise(design, domain_estimate(design, coded, mask), ci, level) for _, _, mask in domains]
+    table = pd.DataFrame(
+        {
+            "outcome": outcome,
+            "category": np.tile(np.array(coded.categories, dtype=object), len(domains)),
+            "by": np.repeat([d[0] for d in domains], k),
+            "by_category": np.repeat([d[1] for d in domains], k),
+            **{
+                name: np.concatenate([np.broadcast_to(n[name], k) for n in numbers])
+                for name in ("estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "df")
+            },
+        }
+    )
     table[["n", "df"]] = table[["n", "df"]].astype(int)
-    return table
+    return table[COLUMNS]
 
 
 def _column(frame: pd.DataFrame, column: str, role: str) -> pd.Series:

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import disclosure
+from analysis.columns import codes_of, rows_matching
+from analysis.design import SurveyDesign
 from analysis.errors import AnalysisInputError
-from analysis.estimates import estimate
+from analysis.estimates import design_estimate
 
 INDICATOR = "_indicator"
 # The analyst's view: every figure at full precision, hidden cells blank.
@@ -78,24 +80,29 @@ def indicator_outcome(frame: pd.DataFrame, spec: IndicatorSpec) -> pd.Series:
     for column in (spec.question, *spec.base_filter):
         if column not in frame.columns:
             raise AnalysisInputError(f"indicator '{spec.key}' needs column '{column}'")
-    answer = frame[spec.question].astype("string")
-    in_base = answer.notna() & (answer.str.strip() != "") & ~answer.isin(spec.excluded)
-    for column, codes in spec.base_filter.items():
-        in_base &= frame[column].astype("string").isin(list(codes))
-    in_base = in_base.fillna(False).to_numpy()
-    values = np.where(answer.isin(spec.numerator).fillna(False).to_numpy(), "yes", "no")
+    codes, _ = codes_of(frame[spec.question], blank_is_missing=True)
+    in_base = (codes >= 0) & ~rows_matching(frame[spec.question], spec.excluded)
+    for column, wanted in spec.base_filter.items():
+        in_base &= rows_matching(frame[column], wanted)
+    answer = np.where(rows_matching(frame[spec.question], spec.numerator), 1, 0)
     return pd.Series(
-        pd.Categorical(np.where(in_base, values, None), categories=["no", "yes"]), index=frame.index
+        pd.Categorical.from_codes(np.where(in_base, answer, -1), categories=["no", "yes"]),
+        index=frame.index,
     )
 
 
-def _schools(frame: pd.DataFrame, cluster: str | None, by: str | None) -> pd.Series | None:
+def _schools(frame: pd.DataFrame, cluster: str | None, by: str | None) -> dict[str, int] | None:
+    """How many schools (clusters) hold the indicator's base, overall or in each group."""
     if cluster is None:
         return None
-    answered = frame[frame[INDICATOR].notna()]
+    answered = frame[INDICATOR].notna().to_numpy()
+    schools, names = codes_of(frame[cluster])
     if by is None:
-        return pd.Series({"": answered[cluster].nunique()})
-    return answered.groupby(answered[by].astype(str))[cluster].nunique()
+        return {"": len(np.unique(schools[answered]))}
+    groups, labels = codes_of(frame[by])
+    keep = answered & (groups >= 0)
+    pairs = np.unique(groups[keep].astype(np.int64) * len(names) + schools[keep])
+    return dict(zip(labels, np.bincount(pairs // len(names), minlength=len(labels)).tolist(), strict=True))
 
 
 def indicator_tables(
@@ -118,23 +125,13 @@ def indicator_tables(
     A breakdown may be any column, including an intersection made by the caller (e.g.
     ethnic group × SEND) beside its margins: overlapping breakdowns are protected together.
     """
+    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
     rows, groups = [], {}
     for spec in indicators:
         data = frame.assign(**{INDICATOR: indicator_outcome(frame, spec)})
         groups[spec.key] = data.loc[data[INDICATOR].notna(), list(breakdowns)]
         for by in (None, *breakdowns):
-            table = estimate(
-                data,
-                INDICATOR,
-                weight,
-                strata=strata,
-                cluster=cluster,
-                margins=margins,
-                base_weight=base_weight,
-                by=by,
-                ci=ci,
-                level=level,
-            )
+            table = design_estimate(design, data, INDICATOR, by=by, ci=ci, level=level)
             table = table[(table["category"] == "yes") & ((table["by"] != "") == (by is not None))]
             schools = _schools(data, cluster, by)
             for row in table.itertuples():

@@ -23,6 +23,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
 from survey_app.models import Answer, Response, Wave, WaveSchool  # noqa: E402
 from survey_app.services import (  # noqa: E402
+    bulk,
     datasets,
     demo,
     microdata,
@@ -55,27 +57,32 @@ def fill(responses: int) -> Wave:
     version = load_version(wave.version_id)
     ethnicity = [(o.code, o.group) for o in version.question("ethnicity").options if o.group]
     schools = list(db.session.scalars(sa.select(WaveSchool.school_id).where(WaveSchool.wave_id == wave.id)))
+    # Keys in each database's own text (what datasets.load reads back): hex on SQLite.
+    text = str if db.engine.dialect.name == "postgresql" else (lambda key: key.hex)
     for start in range(0, responses, CHUNK):
         people, answers = [], []
         for _ in range(min(CHUNK, responses - start)):
-            key = uuid.UUID(int=rng.getrandbits(128), version=4)
-            people.append(
-                {
-                    "submission_uuid": key,
-                    "wave_id": wave.id,
-                    "school_id": rng.choice(schools),
-                    "language": "en",
-                    "submitted_on": date.today(),
-                    "completed": True,
-                    "held": False,
-                }
-            )
-            answers += [
-                {"response_uuid": key, "question_key": k, "option_code": v, "text_value": None}
-                for k, v in demo.pupil_answers(rng, ethnicity).items()
-            ]
-        db.session.execute(sa.insert(Response), people)
-        db.session.execute(sa.insert(Answer), answers)
+            key = text(uuid.UUID(int=rng.getrandbits(128), version=4))
+            people.append((key, wave.id, rng.choice(schools), "en", date.today(), True, False))
+            answers += [(key, k, v) for k, v in demo.pupil_answers(rng, ethnicity).items()]
+        bulk.insert_frame(
+            Response.__table__,
+            pd.DataFrame(
+                people,
+                columns=[
+                    "submission_uuid",
+                    "wave_id",
+                    "school_id",
+                    "language",
+                    "submitted_on",
+                    "completed",
+                    "held",
+                ],
+            ),
+        )
+        bulk.insert_frame(
+            Answer.__table__, pd.DataFrame(answers, columns=["response_uuid", "question_key", "option_code"])
+        )
         db.session.commit()
     return wave
 

@@ -6,13 +6,12 @@ and the questionnaire version), then a pivot in pandas; no query per response.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, cast, select
+from sqlalchemy import Select, String, case, cast, func, select
 
-from survey_app.extensions import db
 from survey_app.models import (
     Answer,
     Audience,
@@ -24,7 +23,8 @@ from survey_app.models import (
     WaveSchool,
 )
 from survey_app.models.questionnaire import localised
-from survey_app.services.versions import load_version
+from survey_app.services import bulk
+from survey_app.services.versions import QuestionData, load_version
 
 # Design columns added to every pupil dataset: the cluster, the stratum and the base weight
 # (the school's selection weight in this wave).
@@ -35,7 +35,9 @@ _SCHOOL_BOROUGH = "_school_borough"  # apart from the public survey's own "borou
 
 @dataclass
 class Dataset:
-    """A wave's responses, one row per response (indexed by its UUID as text)."""
+    """A wave's responses, one row per response, indexed by its UUID as the database's text
+    (hex digits on SQLite, hyphenated on PostgreSQL): only ever matched to other keys read
+    the same way, never shown."""
 
     frame: pd.DataFrame
     # question key (or derived column) -> {code: label}, in questionnaire order
@@ -55,67 +57,82 @@ class Dataset:
         )
 
 
-def frame_of(statement: Select) -> pd.DataFrame:
-    """A query's rows as a DataFrame, straight from the driver's cursor: no Row object per
-    row, which costs more than the query itself on a large wave."""
-    result = db.session.connection().execute(statement)
-    return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
+def _rows(wave: Wave, questions: list[QuestionData]) -> Select:
+    """One row per response: its key, design columns and its answer to each question (as
+    ``q0``, ``q1``, ... so that no question key can clash with a design column).
 
-
-def canonical_keys(keys) -> pd.Index:
-    """Response keys as the database's text (hex on SQLite) to canonical UUID text."""
-    return pd.Index([str(uuid.UUID(k)) for k in keys], name="uuid")
-
-
-def load(wave: Wave, include_text: bool = False) -> Dataset:
-    """The wave's responses with a categorical column per single-choice question."""
-    version = load_version(wave.version_id)
-    # Keys travel as the database's own text (cast, so no UUID object per answer row) and
-    # become canonical UUID text once per response at the end.
-    key = cast(Response.submission_uuid, String).label("key")
-    responses = frame_of(
+    The answers are pivoted by the database, so a wave with ten million answers reaches
+    Python as one row per response. Keys travel as the database's own text: weights are
+    read the same way (see weighting.weights_of), so no UUID object is made per row.
+    """
+    in_wave = (Response.wave_id == wave.id) & Response.held.is_(False)
+    value = func.coalesce(Answer.option_code, Answer.text_value)
+    answers = (
         select(
-            key,
+            Answer.response_uuid,
+            *(
+                func.max(case((Answer.question_key == q.key, value))).label(f"q{i}")
+                for i, q in enumerate(questions)
+            ),
+        )
+        .join(Response)
+        .where(in_wave, Answer.question_key.in_([q.key for q in questions]))
+        .group_by(Answer.response_uuid)
+        .subquery()
+    )
+    return (
+        select(
+            cast(Response.submission_uuid, String).label("key"),
             Response.school_id.label(SCHOOL),
             Borough.name.label(_SCHOOL_BOROUGH),
             WaveSchool.selection_weight.label(BASE_WEIGHT),
+            *(answers.c[f"q{i}"] for i in range(len(questions))),
         )
+        .outerjoin(answers, answers.c.response_uuid == Response.submission_uuid)
         .outerjoin(School, School.id == Response.school_id)
         .outerjoin(Borough)
         .outerjoin(
             WaveSchool,
             (WaveSchool.wave_id == Response.wave_id) & (WaveSchool.school_id == Response.school_id),
         )
-        .where(Response.wave_id == wave.id, Response.held.is_(False))
+        .where(in_wave)
     )
-    answers = frame_of(
-        select(
-            key.label("uuid"),
-            Answer.question_key.label("key"),
-            Answer.option_code.label("code"),
-            Answer.text_value.label("text"),
-        )
-        .join(Response)
-        .where(Response.wave_id == wave.id, Response.held.is_(False))
-    )
-    responses = responses.rename(columns={"key": "uuid"})
-    answers["value"] = answers["code"].fillna(answers["text"])
-    wide = answers.pivot(index="uuid", columns="key", values="value")
-    frame = responses.set_index("uuid").join(wide)
-    frame.index = canonical_keys(frame.index)
+
+
+def _coded(chunk: pd.DataFrame, questions: list[QuestionData]) -> pd.DataFrame:
+    """A chunk of rows with each single-choice answer as its option's position (-1 when
+    missing or unknown): small integers instead of text, whatever the size of the wave."""
+    for i, question in enumerate(questions):
+        column = chunk.pop(f"q{i}")
+        if question.kind is QuestionKind.TEXT:
+            chunk[question.key] = column.astype(object)
+        else:
+            options = pd.Index([o.code for o in question.options])
+            chunk[question.key] = options.get_indexer(column).astype(np.int16)
+    return chunk
+
+
+def load(wave: Wave, include_text: bool = False) -> Dataset:
+    """The wave's responses with a categorical column per single-choice question."""
+    version = load_version(wave.version_id)
+    questions = [q for q in version.questions if include_text or q.kind is not QuestionKind.TEXT]
+    statement = _rows(wave, questions)
+    empty = pd.DataFrame(columns=list(statement.selected_columns.keys()))
+    chunks = [_coded(chunk, questions) for chunk in bulk.chunks_of(statement)] or [_coded(empty, questions)]
+    frame = pd.concat(chunks, ignore_index=True).set_index("key")
+    for question in questions:
+        if question.kind is not QuestionKind.TEXT:
+            frame[question.key] = pd.Categorical.from_codes(
+                frame[question.key].to_numpy(), categories=[o.code for o in question.options]
+            )
     dataset = Dataset(frame=frame, clustered=wave.audience is Audience.PUPIL)
     for question in version.questions:
         dataset.titles[question.key] = localised(question.wording, "en")
         if question.kind is QuestionKind.TEXT:
             dataset.text_columns.append(question.key)
-            if not include_text and question.key in frame:
-                del frame[question.key]
             continue
-        codes = [o.code for o in question.options]
         dataset.labels[question.key] = {o.code: localised(o.label, "en") for o in question.options}
         dataset.missing_codes[question.key] = {o.code for o in question.options if o.is_missing}
-        column = frame[question.key] if question.key in frame else pd.Series(None, index=frame.index)
-        frame[question.key] = pd.Categorical(column, categories=codes)
         groups = {o.code: o.group for o in question.options if o.group}
         if question.key == "ethnicity" and groups:
             order = list(dict.fromkeys(groups.values()))
@@ -124,7 +141,7 @@ def load(wave: Wave, include_text: bool = False) -> Dataset:
             dataset.titles[ETHNIC_GROUP] = "Ethnic group"
     school_borough = frame.pop(_SCHOOL_BOROUGH)
     if dataset.clustered:
-        frame[BOROUGH] = school_borough.astype("string")
+        frame[BOROUGH] = school_borough.astype(pd.CategoricalDtype(sorted(school_borough.dropna().unique())))
         frame[BASE_WEIGHT] = frame[BASE_WEIGHT].astype(float).fillna(1.0)
         dataset.titles[BOROUGH] = "Borough"
     else:

@@ -19,7 +19,7 @@ from analysis.publish import published, published_trend
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import Release, ReleaseState, StaffUser, Wave
-from survey_app.services import results
+from survey_app.services import datasets, results
 
 ILLUSTRATIVE = "ILLUSTRATIVE"
 
@@ -92,9 +92,16 @@ def methodology(outcome: results.WaveResults) -> str:
     return "\n\n".join(lines)
 
 
-def create_draft(wave: Wave, actor: StaffUser | None, title: str = "", change_note: str = "") -> Release:
-    """A draft release of the wave's latest weight run; refused if that run did not converge."""
-    outcome = results.wave_results(wave)
+def create_draft(
+    wave: Wave,
+    actor: StaffUser | None,
+    title: str = "",
+    change_note: str = "",
+    dataset: datasets.Dataset | None = None,
+) -> Release:
+    """A draft release of the wave's latest weight run; refused if that run did not converge.
+    ``dataset``, the wave already loaded, saves loading it again."""
+    outcome = results.wave_results(wave, dataset=dataset)
     if not outcome.weight_run.converged:
         raise SurveyError(
             "The latest weighting did not converge, so it cannot be released: " + outcome.weight_run.problem

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
@@ -80,6 +81,17 @@ def indicator_specs(wave: Wave) -> list[IndicatorSpec]:
     ]
 
 
+def intersection(left: pd.Series, right: pd.Series) -> pd.Categorical:
+    """Every pair of two categoricals' groups as one categorical ("a|b"), made from their
+    codes: missing where either is."""
+    a, b = left.cat.codes.to_numpy(np.int64), right.cat.codes.to_numpy(np.int64)
+    width = len(right.cat.categories)
+    return pd.Categorical.from_codes(
+        np.where((a >= 0) & (b >= 0), a * width + b, -1),
+        categories=[f"{x}|{y}" for x in left.cat.categories for y in right.cat.categories],
+    )
+
+
 def breakdown_frame(
     dataset: datasets.Dataset, frame: pd.DataFrame, audience: Audience
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, str]]]:
@@ -92,9 +104,7 @@ def breakdown_frame(
             left, right = column.split(INTERSECTION)
             if left not in frame or right not in frame:
                 continue
-            combined = frame[left].astype("string") + "|" + frame[right].astype("string")
-            codes = [f"{a}|{b}" for a in labels[left] for b in labels[right]]
-            frame[column] = pd.Categorical(combined, categories=codes)
+            frame[column] = intersection(frame[left], frame[right])
             labels[column] = {
                 f"{a}|{b}": f"{labels[left][a]}, {labels[right][b]}"
                 for a in labels[left]
@@ -115,12 +125,15 @@ def breakdown_frame(
     return frame, titles, labels
 
 
-def wave_results(wave: Wave, weight_run: WeightRun | None = None) -> WaveResults:
-    """Every built-in indicator of the wave, overall and by every breakdown."""
+def wave_results(
+    wave: Wave, weight_run: WeightRun | None = None, dataset: datasets.Dataset | None = None
+) -> WaveResults:
+    """Every built-in indicator of the wave, overall and by every breakdown (``dataset``: the
+    wave already loaded, if it is)."""
     weight_run = weight_run or weighting.latest_run(wave)
     if weight_run is None:
         raise SurveyError("This wave has not been weighted yet.")
-    dataset = datasets.load(wave)
+    dataset = dataset or datasets.load(wave)
     frame, margins = weighting.weighted(dataset, weight_run)
     frame, titles, labels = breakdown_frame(dataset, frame, wave.audience)
     specs = indicator_specs(wave)

@@ -10,18 +10,19 @@ The margins used are stored with the run, so this adjustment is visible in every
 from __future__ import annotations
 
 import logging
-import uuid
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, insert, select
+from sqlalchemy import String, cast, select
 
 from analysis import AnalysisInputError, rake
+from analysis.columns import codes_of
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import PopulationMargin, ResponseWeight, StaffUser, Wave, WeightRun
-from survey_app.services import datasets
+from survey_app.services import bulk, datasets
 
 log = logging.getLogger(__name__)
 NOT_STATED = "not_stated"
@@ -46,19 +47,27 @@ def margins_table(wave: Wave) -> pd.DataFrame:
     )
 
 
+def stated_or_not(values: pd.Series, known: set[str]) -> pd.Series:
+    """The answer where the margins know it, else ``not_stated``, as a categorical: raking
+    and the variance then work on its codes, never comparing text row by row."""
+    codes, labels = codes_of(values)
+    categories = [label for label in labels if label in known and label != NOT_STATED] + [NOT_STATED]
+    position = {label: i for i, label in enumerate(categories)}
+    # The last slot of the lookup serves code -1 (no answer).
+    lookup = np.array([position.get(label, len(categories) - 1) for label in labels] + [len(categories) - 1])
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], categories), index=values.index)
+
+
 def with_not_stated(
     frame: pd.DataFrame, margins: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The weighting columns with unmatched answers as ``not_stated``, and margins to match."""
     columns, adjusted, variables = {}, [], []
     for variable, rows in margins.groupby("variable", sort=False):
-        known = set(rows["category"])
-        values = frame[variable].astype("string") if variable in frame else None
-        if values is None:
+        if variable not in frame:
             raise SurveyError(f"The margins weight by '{variable}', which this wave does not ask.")
-        stated = values.isin(known).fillna(False)
-        share = 1 - float(stated.mean())
-        columns[variable] = values.where(stated, NOT_STATED)
+        columns[variable] = stated_or_not(frame[variable], set(rows["category"]))
+        share = float((columns[variable] == NOT_STATED).mean())
         rows = rows.assign(proportion=rows["proportion"] * (1 - share), count=rows["count"] * (1 - share))
         if share > 0:
             variables.append(variable)
@@ -89,12 +98,14 @@ def run(
     tol: float = 1e-8,
     max_iter: int = 200,
     bounds: tuple[float, float] | None = None,
+    dataset: datasets.Dataset | None = None,
 ) -> WeightRun:
-    """Rakes the wave's responses to its margins and stores the run and every weight."""
+    """Rakes the wave's responses to its margins and stores the run and every weight.
+    ``dataset``, the wave already loaded, saves loading it again (weigh, then release)."""
     margins = margins_table(wave)
     if margins.empty:
         raise SurveyError("This wave has no population margins yet: upload them first.")
-    dataset = datasets.load(wave)
+    dataset = dataset or datasets.load(wave)
     if dataset.frame.empty:
         raise SurveyError("This wave has no responses to weight.")
     columns, used, not_stated = with_not_stated(dataset.frame, margins)
@@ -135,12 +146,11 @@ def run(
     )
     db.session.add(weight_run)
     db.session.flush()
-    db.session.execute(  # Core executemany: the ORM's bulk path costs more than the rows
-        insert(ResponseWeight.__table__),
-        [
-            {"weight_run_id": weight_run.id, "response_uuid": uuid.UUID(key), "weight": float(w)}
-            for key, w in result.weights.items()
-        ],
+    bulk.insert_frame(
+        ResponseWeight.__table__,
+        pd.DataFrame(
+            {"weight_run_id": weight_run.id, "response_uuid": result.weights.index, "weight": result.weights}
+        ),
     )
     log.info("weight run %s for wave %s: converged=%s", weight_run.id, wave.id, result.converged)
     return weight_run
@@ -159,15 +169,13 @@ def latest_run(wave: Wave, converged: bool = False) -> WeightRun | None:
 
 
 def weights_of(weight_run: WeightRun) -> pd.Series:
-    """The run's weights indexed by response UUID (as text), like a dataset's rows."""
-    rows = datasets.frame_of(
+    """The run's weights indexed like a dataset's rows (the response UUID as the database's text)."""
+    rows = bulk.frame_of(
         select(cast(ResponseWeight.response_uuid, String).label("key"), ResponseWeight.weight).where(
             ResponseWeight.weight_run_id == weight_run.id
         )
     )
-    return pd.Series(
-        rows["weight"].to_numpy(float), index=datasets.canonical_keys(rows["key"]), name="weight"
-    )
+    return pd.Series(rows["weight"].to_numpy(float), index=pd.Index(rows["key"]), name="weight")
 
 
 def weighted(dataset: datasets.Dataset, weight_run: WeightRun) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -177,9 +185,7 @@ def weighted(dataset: datasets.Dataset, weight_run: WeightRun) -> tuple[pd.DataF
     margins = pd.DataFrame(weight_run.margins).drop(columns="source_note")
     frame = dataset.frame.copy()
     for variable, rows in margins.groupby("variable", sort=False):
-        known = set(rows["category"]) - {NOT_STATED}
-        values = frame[variable].astype("string")
-        frame[f"w_{variable}"] = values.where(values.isin(known).fillna(False), NOT_STATED)
+        frame[f"w_{variable}"] = stated_or_not(frame[variable], set(rows["category"]) - {NOT_STATED})
     margins["variable"] = "w_" + margins["variable"]
     return frame.assign(weight=weights_of(weight_run).reindex(frame.index)), margins
 

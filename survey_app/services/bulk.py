@@ -1,0 +1,98 @@
+"""Many rows in and out of the database without a Python object per row.
+
+A million-response wave has over ten million answers: ORM objects, SQLAlchemy rows or one
+driver result holding them all would cost more time and memory than the statistics. Reads
+come straight from the driver's cursor in chunks; on PostgreSQL both directions use COPY.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pandas as pd
+from psycopg import sql
+from sqlalchemy import Select, Table, insert
+
+from survey_app.extensions import db
+
+CHUNK_ROWS = 200_000
+
+
+def frame_of(statement: Select) -> pd.DataFrame:
+    """A query's rows as a DataFrame, straight from the driver's cursor: no Row object per
+    row, which costs more than the query itself on a large wave."""
+    result = db.session.connection().execute(statement)
+    return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
+
+
+def chunks_of(statement: Select, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """A query's rows a chunk at a time, as text: a million-response wave has over ten
+    million answers, more than fit in memory as Python rows or as one driver result.
+
+    PostgreSQL streams them with ``COPY ... TO STDOUT`` into pandas' CSV reader; SQLite's
+    cursor already produces rows only as they are fetched.
+    """
+    connection = db.session.connection()
+    columns = list(statement.selected_columns.keys())
+    if connection.dialect.name != "postgresql":
+        cursor = connection.execute(statement).cursor
+        while batch := cursor.fetchmany(rows):
+            yield pd.DataFrame(batch, columns=columns)
+        return
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    with (
+        connection.connection.driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy,
+    ):
+        yield from pd.read_csv(
+            io.BufferedReader(_CopyStream(copy), 1 << 20),
+            names=columns,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            chunksize=rows,
+        )
+
+
+class _CopyStream(io.RawIOBase):
+    """The blocks of a psycopg COPY as a readable byte stream."""
+
+    def __init__(self, copy) -> None:
+        self._blocks = iter(copy)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._pending = memoryview(block)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def insert_frame(table: Table, frame: pd.DataFrame) -> None:
+    """Inserts a DataFrame's rows (columns named as the table's) in the session's
+    transaction, values in the database's own representation (e.g. a UUID as the text a
+    query of it returned). PostgreSQL receives them as one CSV stream."""
+    connection = db.session.connection()
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+                sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+            )
+            with cursor.copy(statement) as copy:
+                for start in range(0, len(frame), CHUNK_ROWS):
+                    copy.write(frame.iloc[start : start + CHUNK_ROWS].to_csv(index=False, header=False))
+        else:
+            statement = insert(table).compile(dialect=connection.dialect, column_keys=list(frame.columns))
+            cursor.executemany(str(statement), frame.itertuples(index=False, name=None))
+    finally:
+        cursor.close()

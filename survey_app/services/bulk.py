@@ -26,13 +26,14 @@ def frame_of(statement: Select) -> pd.DataFrame:
     return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
 
 
-def chunks_of(statement: Select, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def chunks_of(statement: Select, rows: int | None = None) -> Iterator[pd.DataFrame]:
     """A query's rows a chunk at a time, as text: a million-response wave has over ten
     million answers, more than fit in memory as Python rows or as one driver result.
 
     PostgreSQL streams them with ``COPY ... TO STDOUT`` into pandas' CSV reader; SQLite's
     cursor already produces rows only as they are fetched.
     """
+    rows = rows or CHUNK_ROWS
     connection = db.session.connection()
     columns = list(statement.selected_columns.keys())
     if connection.dialect.name != "postgresql":

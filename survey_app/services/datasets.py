@@ -1,7 +1,9 @@
 """One wave's responses as one pandas DataFrame: the input of weighting, results and exports.
 
-Three queries whatever the size of the wave (responses with their school's borough, answers,
-and the questionnaire version), then a pivot in pandas; no query per response.
+One query whatever the size of the wave (the questionnaire version comes from the
+per-process cache): the database pivots the answers to one row per response, read in chunks,
+and each chunk's answers become small integer codes at once, so a million responses stay
+well inside memory.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def _coded(chunk: pd.DataFrame, questions: list[QuestionData]) -> pd.DataFrame:
     for i, question in enumerate(questions):
         column = chunk.pop(f"q{i}")
         if question.kind is QuestionKind.TEXT:
-            chunk[question.key] = column.astype(object)
+            chunk[question.key] = column.astype(object).where(column.notna(), None)
         else:
             options = pd.Index([o.code for o in question.options])
             chunk[question.key] = options.get_indexer(column).astype(np.int16)

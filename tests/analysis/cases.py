@@ -92,10 +92,13 @@ def write_case(case: Case, folder: Path) -> None:
 
 
 def run_r(root: Path) -> None:
-    """Runs the R reference over every case folder under ``root``."""
-    subprocess.run(
-        ["Rscript", str(REFERENCE_SCRIPT), str(root)], check=True, capture_output=True, timeout=600
+    """Runs the R reference over every case folder under ``root``; R's own error is the failure message."""
+    done = subprocess.run(
+        ["Rscript", str(REFERENCE_SCRIPT), str(root)], capture_output=True, text=True, timeout=600
     )
+    if done.returncode != 0:
+        cases = sorted(folder.name for folder in root.iterdir())
+        raise AssertionError(f"R failed on {cases}:\n{done.stderr[-3000:]}")
 
 
 def read_answers(folder: Path) -> tuple[np.ndarray, pd.DataFrame]:

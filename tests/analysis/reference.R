@@ -42,14 +42,16 @@ run_case <- function(dir) {
     sub <- subset(cal, keep)
     for (category in sort(unique(y[keep]))) {
       sub <- update(sub, hit = as.numeric(get(sp$outcome) == category))
-      mean <- svymean(~hit, sub, deff = "replace")
+      mean <- svymean(~hit, sub)
+      # The design effect's SRS variance divides by n - 1, so R errors on a one-respondent domain.
+      deff <- tryCatch(deff(svymean(~hit, sub, deff = "replace")), error = function(e) NA)
       beta <- tryCatch(svyciprop(~hit, sub, method = "beta"), error = function(e) NA)
       logit <- tryCatch(svyciprop(~hit, sub, method = "logit"), error = function(e) NA)
       ci_beta <- if (length(beta) == 1 && is.na(beta)) c(NA, NA) else attr(beta, "ci")
       ci_logit <- if (length(logit) == 1 && is.na(logit)) c(NA, NA) else attr(logit, "ci")
       rows[[length(rows) + 1]] <- data.frame(
         spec = s - 1, category = category, estimate = num(coef(mean)), se = num(SE(mean)),
-        deff = num(deff(mean)), df = degf(sub), n = sum(keep), nrow = nrow(sub),
+        deff = num(deff), df = degf(sub), n = sum(keep), nrow = nrow(sub),
         logit_p = num(if (length(logit) == 1 && is.na(logit)) NA else as.numeric(logit)),
         logit_low = num(ci_logit[1]), logit_high = num(ci_logit[2]),
         beta_low = num(ci_beta[1]), beta_high = num(ci_beta[2]))
@@ -78,4 +80,6 @@ run_case <- function(dir) {
 }
 
 args <- commandArgs(trailingOnly = TRUE)
-for (dir in list.dirs(args[1], recursive = FALSE)) run_case(dir)
+for (dir in list.dirs(args[1], recursive = FALSE)) {
+  withCallingHandlers(run_case(dir), error = function(e) message("while running ", basename(dir)))
+}

@@ -57,12 +57,10 @@ def fill(responses: int) -> Wave:
     version = load_version(wave.version_id)
     ethnicity = [(o.code, o.group) for o in version.question("ethnicity").options if o.group]
     schools = list(db.session.scalars(sa.select(WaveSchool.school_id).where(WaveSchool.wave_id == wave.id)))
-    # Keys in each database's own text (what datasets.load reads back): hex on SQLite.
-    text = str if db.engine.dialect.name == "postgresql" else (lambda key: key.hex)
     for start in range(0, responses, CHUNK):
         people, answers = [], []
         for _ in range(min(CHUNK, responses - start)):
-            key = text(uuid.UUID(int=rng.getrandbits(128), version=4))
+            key = uuid.UUID(int=rng.getrandbits(128), version=4).hex  # both databases read hex
             people.append((key, wave.id, rng.choice(schools), "en", date.today(), True, False))
             answers += [(key, k, v) for k, v in demo.pupil_answers(rng, ethnicity).items()]
         bulk.insert_frame(

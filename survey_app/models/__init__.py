@@ -12,7 +12,7 @@ from survey_app.models.questionnaire import (
     QuestionnaireVersion,
 )
 from survey_app.models.response import Answer, Response
-from survey_app.models.results import Release, ReleaseState, ResponseWeight, WeightRun
+from survey_app.models.results import Release, ReleaseState, WeightRun
 from survey_app.models.school import Borough, School
 from survey_app.models.staff import Role, StaffUser
 from survey_app.models.wave import AccessCode, CodeKind, Wave, WaveSchool, WaveState
@@ -34,7 +34,6 @@ __all__ = [
     "Release",
     "ReleaseState",
     "Response",
-    "ResponseWeight",
     "Role",
     "School",
     "StaffUser",

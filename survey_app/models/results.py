@@ -1,4 +1,4 @@
-"""Weighting runs, the weights they produced, and releases of published tables (DESIGN §8).
+"""Weighting runs with the weights they produced, and releases of published tables (DESIGN §8).
 
 A weight run is stored with its settings, the margins it used and its diagnostics, so every
 export and release can say exactly how its numbers were weighted. A release freezes its
@@ -8,11 +8,10 @@ tables once published: any change to a published release is refused here, in the
 from __future__ import annotations
 
 import enum
-import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, Uuid, event
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from survey_app.exceptions import InvalidTransitionError
@@ -35,20 +34,14 @@ class WeightRun(db.Model):
     problem: Mapped[str] = mapped_column(Text, default="")
     diagnostics: Mapped[dict[str, Any]] = mapped_column(JSON)
     responses: Mapped[int] = mapped_column(Integer)
+    # The weights it produced, as two aligned arrays: each response's UUID (16 bytes each) and
+    # its weight (little-endian float64). A run's weights are written once and read whole, so a
+    # row per response (and a foreign-key check per row) bought nothing but time: a million
+    # weights are one 24 MB row. Deferred, so listing runs never reads them.
+    response_keys: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     wave: Mapped[Wave] = relationship()  # noqa: F821  (resolved by the registry)
-
-
-class ResponseWeight(db.Model):
-    """One response's weight in one run. Holds nothing that could identify anyone."""
-
-    weight_run_id: Mapped[int] = mapped_column(
-        ForeignKey("weight_run.id", ondelete="CASCADE"), primary_key=True
-    )
-    response_uuid: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("response.submission_uuid", ondelete="CASCADE"), primary_key=True
-    )
-    weight: Mapped[float] = mapped_column(Float)
 
 
 class ReleaseState(enum.Enum):

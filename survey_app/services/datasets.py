@@ -37,9 +37,9 @@ _SCHOOL_BOROUGH = "_school_borough"  # apart from the public survey's own "borou
 
 @dataclass
 class Dataset:
-    """A wave's responses, one row per response, indexed by its UUID as the database's text
-    (hex digits on SQLite, hyphenated on PostgreSQL): only ever matched to other keys read
-    the same way, never shown."""
+    """A wave's responses, one row per response, indexed by its UUID's 32 hex digits (as
+    SQLite stores it; PostgreSQL's hyphens removed by the query): matched to a weight run's
+    keys, never shown."""
 
     frame: pd.DataFrame
     # question key (or derived column) -> {code: label}, in questionnaire order
@@ -64,8 +64,8 @@ def _rows(wave: Wave, questions: list[QuestionData]) -> Select:
     ``q0``, ``q1``, ... so that no question key can clash with a design column).
 
     The answers are pivoted by the database, so a wave with ten million answers reaches
-    Python as one row per response. Keys travel as the database's own text: weights are
-    read the same way (see weighting.weights_of), so no UUID object is made per row.
+    Python as one row per response. Keys travel as hex text, the form weights are read back in
+    (see weighting.weights_of), so no UUID object is made per row.
     """
     in_wave = (Response.wave_id == wave.id) & Response.held.is_(False)
     value = func.coalesce(Answer.option_code, Answer.text_value)
@@ -84,7 +84,7 @@ def _rows(wave: Wave, questions: list[QuestionData]) -> Select:
     )
     return (
         select(
-            cast(Response.submission_uuid, String).label("key"),
+            func.replace(cast(Response.submission_uuid, String), "-", "").label("key"),
             Response.school_id.label(SCHOOL),
             Borough.name.label(_SCHOOL_BOROUGH),
             WaveSchool.selection_weight.label(BASE_WEIGHT),

@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 
 from analysis import AnalysisInputError, rake
 from analysis.columns import codes_of
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
-from survey_app.models import PopulationMargin, ResponseWeight, StaffUser, Wave, WeightRun
-from survey_app.services import bulk, datasets
+from survey_app.models import PopulationMargin, StaffUser, Wave, WeightRun
+from survey_app.services import datasets
 
 log = logging.getLogger(__name__)
 NOT_STATED = "not_stated"
@@ -143,15 +143,11 @@ def run(
         problem=result.problem(),
         diagnostics=result.diagnostics,
         responses=len(columns),
+        response_keys=bytes.fromhex("".join(result.weights.index)),
+        weights=result.weights.to_numpy("<f8").tobytes(),
     )
     db.session.add(weight_run)
     db.session.flush()
-    bulk.insert_frame(
-        ResponseWeight.__table__,
-        pd.DataFrame(
-            {"weight_run_id": weight_run.id, "response_uuid": result.weights.index, "weight": result.weights}
-        ),
-    )
     log.info("weight run %s for wave %s: converged=%s", weight_run.id, wave.id, result.converged)
     return weight_run
 
@@ -169,13 +165,13 @@ def latest_run(wave: Wave, converged: bool = False) -> WeightRun | None:
 
 
 def weights_of(weight_run: WeightRun) -> pd.Series:
-    """The run's weights indexed like a dataset's rows (the response UUID as the database's text)."""
-    rows = bulk.frame_of(
-        select(cast(ResponseWeight.response_uuid, String).label("key"), ResponseWeight.weight).where(
-            ResponseWeight.weight_run_id == weight_run.id
-        )
+    """The run's weights indexed like a dataset's rows (each response UUID's 32 hex digits)."""
+    keys = weight_run.response_keys.hex()
+    return pd.Series(
+        np.frombuffer(weight_run.weights, "<f8"),
+        index=pd.Index([keys[i : i + 32] for i in range(0, len(keys), 32)]),
+        name="weight",
     )
-    return pd.Series(rows["weight"].to_numpy(float), index=pd.Index(rows["key"]), name="weight")
 
 
 def weighted(dataset: datasets.Dataset, weight_run: WeightRun) -> tuple[pd.DataFrame, pd.DataFrame]:

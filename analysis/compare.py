@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.columns import codes_of
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisInputError
-from analysis.estimates import Outcome, domain_estimate, filter_mask, outcome_codes
+from analysis.estimates import DomainResult, Outcome, domain_result, domain_sums, filter_mask, outcome_codes
 
 Filter = Mapping[str, str | Sequence[str]]
 
@@ -113,15 +114,50 @@ def compare_rows(
     in_b: np.ndarray,
     level: float = 0.95,
 ) -> Comparison:
-    """Two domains given as row masks of one prepared design (what repeated comparisons reuse)."""
+    """Two domains given as row masks of one prepared design (they may overlap)."""
+    k = _position(coded, category)
+    a, b = (domain_sums(design, coded, np.where(mask, 0, -1), 1) for mask in (in_a, in_b))
+    used = (a.rows[0] + b.rows[0]) > 0
+    return _compared(design, k, domain_result(design, a, 0), domain_result(design, b, 0), used, level)
+
+
+def compare_with_rest(
+    design: SurveyDesign,
+    coded: Outcome,
+    category: str,
+    group_of_row: np.ndarray,
+    groups: Sequence[int],
+    everyone: np.ndarray,
+    level: float = 0.95,
+) -> list[Comparison]:
+    """Each of ``groups`` (codes in ``group_of_row``) against the rest of ``everyone`` (a row
+    mask holding them all), in that order: two passes over the rows however many groups, the
+    rest's sums being everyone's less the group's."""
+    k = _position(coded, category)
+    count = int(group_of_row.max(initial=-1)) + 1
+    by_group = domain_sums(design, coded, np.where(everyone, group_of_row, -1), count)
+    whole = domain_sums(design, coded, np.where(everyone, 0, -1), 1)
+    rest, used = whole - by_group, whole.rows[0] > 0
+    return [
+        _compared(design, k, domain_result(design, by_group, g), domain_result(design, rest, g), used, level)
+        for g in groups
+    ]
+
+
+def _position(coded: Outcome, category: str) -> int:
     if category not in coded.categories:
         raise AnalysisInputError(f"outcome '{coded.name}' has no category '{category}' in the base")
-    k = coded.categories.index(category)
-    a, b = domain_estimate(design, coded, in_a), domain_estimate(design, coded, in_b)
+    return coded.categories.index(category)
+
+
+def _compared(
+    design: SurveyDesign, k: int, a: DomainResult, b: DomainResult, used: np.ndarray, level: float
+) -> Comparison:
+    """Category ``k`` of two domains, ``used`` marking the clusters either has rows in."""
     if a.n == 0 or b.n == 0:
         raise AnalysisInputError("one of the domains has no rows in the base")
     cov = design.covariance(np.column_stack([a.cluster_totals[:, k], b.cluster_totals[:, k]]))
-    df = design.degrees_of_freedom(np.flatnonzero((in_a | in_b) & (coded.code_of_row >= 0)))
+    df = design.degrees_of_freedom(used)
     return contrast(a.proportions[k], b.proportions[k], cov[0, 0], cov[1, 1], cov[0, 1], df, level)
 
 
@@ -142,14 +178,12 @@ def each_against_rest(
     ``by`` answer are in neither), one row per group, flagged only where the CI excludes 0."""
     design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
     coded = outcome_codes(frame, outcome, where)
-    text = frame[by].astype("string")
-    answered = text.notna().to_numpy()
-    rows = []
-    for group in sorted(pd.unique(text.dropna().astype(str))):
-        in_group = (text == group).fillna(False).to_numpy()
-        result = compare_rows(design, coded, category, in_group, answered & ~in_group, level)
-        rows.append({"by": by, "group": group, **asdict(result)})
-    return pd.DataFrame(rows)
+    codes, labels = codes_of(frame[by].astype("string"))  # 7 and "7" are one group
+    present = [g for g in sorted(range(len(labels)), key=lambda g: labels[g]) if (codes == g).any()]
+    results = compare_with_rest(design, coded, category, codes, present, codes >= 0, level)
+    return pd.DataFrame(
+        [{"by": by, "group": labels[g], **asdict(result)} for g, result in zip(present, results, strict=True)]
+    )
 
 
 def compare_waves(a: Mapping[str, float], b: Mapping[str, float], level: float = 0.95) -> Comparison:

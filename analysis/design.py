@@ -123,11 +123,11 @@ class SurveyDesign:
         means_term = (sums[centred] * (scale_h[centred] / n_h[centred])[:, None]).T @ sums[centred]
         return crossed - means_term
 
-    def degrees_of_freedom(self, rows: np.ndarray) -> int:
-        """Clusters minus strata, counting only those with ``rows`` in them (R's ``degf``)."""
-        used = np.flatnonzero(np.bincount(self.cluster_of_row[rows], minlength=self.n_clusters))
+    def degrees_of_freedom(self, used: np.ndarray) -> int:
+        """Clusters minus strata, counting only the ``used`` clusters (a mask) and the strata
+        that hold them (R's ``degf`` of a domain)."""
         strata = np.bincount(self.stratum_of_cluster[used], minlength=len(self.clusters_in_stratum))
-        return len(used) - int(np.count_nonzero(strata))
+        return int(np.count_nonzero(used)) - int(np.count_nonzero(strata))
 
 
 def _positive_column(frame: pd.DataFrame, column: str) -> np.ndarray:

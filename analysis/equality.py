@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import disclosure
 from analysis.columns import codes_of
-from analysis.compare import compare_rows
+from analysis.compare import compare_with_rest
 from analysis.design import SurveyDesign
 from analysis.estimates import outcome_codes
 from analysis.publish import INDICATOR, IndicatorSpec, indicator_outcome
@@ -92,6 +92,7 @@ def equality_table(
         key: list(zip(rows["group"], rows["n"], strict=True))
         for key, rows in visible.groupby(["indicator", "breakdown"], sort=False)
     }
+    everyone = np.ones(len(frame), bool)  # each group against all the other pupils
     rows = []
     for spec in indicators:
         coded = outcome_codes(frame.assign(**{INDICATOR: indicator_outcome(frame, spec)}), INDICATOR)
@@ -101,30 +102,33 @@ def equality_table(
         for by in breakdowns:
             codes, labels = codes_of(frame[by])
             position = {label: i for i, label in enumerate(labels)}
-            family = []
-            for group, n in cells.get((spec.key, by), []):
-                if total - int(n) < thresholds.breakdown:
-                    continue
-                in_group = codes == position.get(group, -2)
-                result = compare_rows(design, coded, "yes", in_group, ~in_group, level)
-                family.append(
-                    {
-                        "indicator": spec.key,
-                        "name": spec.name,
-                        "breakdown": by,
-                        "group": group,
-                        "estimate": result.estimate_a,
-                        "estimate_rest": result.estimate_b,
-                        "difference": result.difference,
-                        "se_difference": result.se_difference,
-                        "ci_low": result.ci_low,
-                        "ci_high": result.ci_high,
-                        "df": result.df,
-                        "p_value": result.p_value,
-                        "flagged": result.differs,
-                        "n_rest": total - int(n),
-                    }
-                )
+            compared = [
+                (group, int(n))
+                for group, n in cells.get((spec.key, by), [])
+                if total - int(n) >= thresholds.breakdown
+            ]
+            results = compare_with_rest(
+                design, coded, "yes", codes, [position[g] for g, _ in compared], everyone, level
+            )
+            family = [
+                {
+                    "indicator": spec.key,
+                    "name": spec.name,
+                    "breakdown": by,
+                    "group": group,
+                    "estimate": result.estimate_a,
+                    "estimate_rest": result.estimate_b,
+                    "difference": result.difference,
+                    "se_difference": result.se_difference,
+                    "ci_low": result.ci_low,
+                    "ci_high": result.ci_high,
+                    "df": result.df,
+                    "p_value": result.p_value,
+                    "flagged": result.differs,
+                    "n_rest": total - n,
+                }
+                for (group, n), result in zip(compared, results, strict=True)
+            ]
             adjusted = holm([row["p_value"] for row in family])
             rows += [{**row, "p_holm": float(p)} for row, p in zip(family, adjusted, strict=True)]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,28 @@ class DomainResult:
     n: int  # unweighted base
     cluster_totals: np.ndarray  # clusters × k, linearised (and residualised) values
     df: int
+
+
+@dataclass
+class DomainSums:
+    """Weighted sums over the base rows of several domains (the leading axis), taken in one
+    pass over the rows whatever the number of domains. Sums are linear, so "everyone else"
+    is one domain's sums less another's (``all - group`` broadcasts over the groups)."""
+
+    weight: np.ndarray  # domains
+    rows: np.ndarray  # domains × clusters: base rows (a count)
+    category: np.ndarray  # domains × k
+    cluster: np.ndarray  # domains × clusters
+    cluster_category: np.ndarray  # domains × clusters × k
+    cell: np.ndarray | None = None  # domains × weighting cells: base weights
+    cell_category: np.ndarray | None = None  # domains × weighting cells × k
+
+    def __sub__(self, other: DomainSums) -> DomainSums:
+        def less(name: str) -> np.ndarray | None:
+            mine = getattr(self, name)
+            return None if mine is None else mine - getattr(other, name)
+
+        return DomainSums(**{f.name: less(f.name) for f in fields(self)})
 
 
 @dataclass
@@ -77,27 +99,47 @@ def filter_mask(frame: pd.DataFrame, where: Mapping[str, str | Sequence[str]] | 
     return mask
 
 
-def domain_estimate(design: SurveyDesign, outcome: Outcome, in_domain: np.ndarray) -> DomainResult:
-    """Proportions over base rows in the domain; the other rows stay in the design."""
-    rows = np.flatnonzero(in_domain & (outcome.code_of_row >= 0))
+def domain_sums(
+    design: SurveyDesign, outcome: Outcome, domain_of_row: np.ndarray, domains: int
+) -> DomainSums:
+    """The sums of each domain (``domain_of_row`` numbers them from 0; -1 is in none) over the
+    base rows; the other rows stay in the design."""
+    rows = np.flatnonzero((domain_of_row >= 0) & (outcome.code_of_row >= 0))
     k, clusters = len(outcome.categories), design.n_clusters
-    codes, weights = outcome.code_of_row[rows], design.weights[rows]
-    total = float(weights.sum())
-    if len(rows) == 0 or total <= 0:
-        return DomainResult(np.full(k, np.nan), 0.0, 0, np.zeros((clusters, k)), 0)
-    proportions = np.bincount(codes, weights=weights, minlength=k) / total
-    cluster = design.cluster_of_row[rows]
-    weighted = np.bincount(cluster * k + codes, weights=weights, minlength=clusters * k)
-    by_cluster = np.bincount(cluster, weights=weights, minlength=clusters)
-    totals = (weighted.reshape(clusters, k) - by_cluster[:, None] * proportions) / total
+    domain = domain_of_row[rows].astype(np.int64)
+    codes, weights = outcome.code_of_row[rows].astype(np.int64), design.weights[rows]
+    in_cluster = domain * clusters + design.cluster_of_row[rows]
+
+    def summed(index: np.ndarray, shape: tuple[int, ...], by: np.ndarray | None = weights) -> np.ndarray:
+        return np.bincount(index, weights=by, minlength=int(np.prod(shape))).reshape(shape)
+
+    sums = DomainSums(
+        weight=summed(domain, (domains,)),
+        rows=summed(in_cluster, (domains, clusters), None),
+        category=summed(domain * k + codes, (domains, k)),
+        cluster=summed(in_cluster, (domains, clusters)),
+        cluster_category=summed(in_cluster * k + codes, (domains, clusters, k)),
+    )
     if design.calibration is not None:
-        cal = design.calibration
-        cells, base = cal.cells.of_row[rows], cal.base[rows]
-        cell_y = np.bincount(cells * k + codes, weights=base, minlength=cal.cells.count * k)
-        cell_base = np.bincount(cells, weights=base, minlength=cal.cells.count)
-        cell_e = (cell_y.reshape(-1, k) - cell_base[:, None] * proportions) / total
+        cells, base = design.calibration.cells, design.calibration.base[rows]
+        in_cell = domain * cells.count + cells.of_row[rows]
+        sums.cell = summed(in_cell, (domains, cells.count), base)
+        sums.cell_category = summed(in_cell * k + codes, (domains, cells.count, k), base)
+    return sums
+
+
+def domain_result(design: SurveyDesign, sums: DomainSums, domain: int) -> DomainResult:
+    """One domain's proportions and linearised cluster totals from its sums."""
+    k, clusters = sums.category.shape[1], design.n_clusters
+    total, n = float(sums.weight[domain]), int(sums.rows[domain].sum())
+    if n == 0 or total <= 0:
+        return DomainResult(np.full(k, np.nan), 0.0, 0, np.zeros((clusters, k)), 0)
+    proportions = sums.category[domain] / total
+    totals = (sums.cluster_category[domain] - sums.cluster[domain][:, None] * proportions) / total
+    if sums.cell is not None and sums.cell_category is not None:
+        cell_e = (sums.cell_category[domain] - sums.cell[domain][:, None] * proportions) / total
         totals = design.residualise(totals, cell_e)
-    return DomainResult(proportions, total, len(rows), totals, design.degrees_of_freedom(rows))
+    return DomainResult(proportions, total, n, totals, design.degrees_of_freedom(sums.rows[domain] > 0))
 
 
 def summarise(design: SurveyDesign, result: DomainResult, ci: str, level: float) -> dict[str, np.ndarray]:
@@ -186,18 +228,21 @@ def design_estimate(
     coded = outcome_codes(frame, outcome, where)
     if not coded.categories:
         raise AnalysisInputError(f"outcome '{outcome}' has no answers in the base")
-    domains = [("", "", np.ones(len(frame), bool))]
+    overall = domain_sums(design, coded, np.zeros(len(frame), np.int64), 1)
+    domains, results = [("", "")], [domain_result(design, overall, 0)]
     if by is not None:
         groups = _column(frame, by, "breakdown")
         codes, labels = codes_of(groups)
+        by_group = domain_sums(design, coded, codes, len(labels))
         order = (
             range(len(labels))
             if isinstance(groups.dtype, pd.CategoricalDtype)
             else sorted(range(len(labels)), key=lambda i: labels[i])
         )
-        domains += [(by, labels[i], codes == i) for i in order]
+        domains += [(by, labels[i]) for i in order]
+        results += [domain_result(design, by_group, i) for i in order]
     k = len(coded.categories)
-    numbers = [summarise(design, domain_estimate(design, coded, mask), ci, level) for _, _, mask in domains]
+    numbers = [summarise(design, result, ci, level) for result in results]
     table = pd.DataFrame(
         {
             "outcome": outcome,

@@ -13,6 +13,8 @@ or two degrees of freedom there would give absurd widths (e.g. [0, 0.93] for 0 o
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from scipy import stats
 from scipy.special import expit, logit
@@ -20,6 +22,7 @@ from scipy.special import expit, logit
 METHODS = ("logit", "beta", "wilson")
 
 
+@cache  # a release asks for the same few (level, df) pairs hundreds of times
 def t_quantile(level: float, df: float) -> float:
     """Upper (1+level)/2 quantile of t with ``df`` degrees of freedom; NaN when df < 1."""
     return float(stats.t.ppf((1 + level) / 2, df)) if df >= 1 else float("nan")

@@ -91,18 +91,19 @@ def indicator_outcome(frame: pd.DataFrame, spec: IndicatorSpec) -> pd.Series:
     )
 
 
-def _schools(frame: pd.DataFrame, cluster: str | None, by: str | None) -> dict[str, int] | None:
-    """How many schools (clusters) hold the indicator's base, overall or in each group."""
-    if cluster is None:
+def _schools(frame: pd.DataFrame, school_of_row: np.ndarray | None, by: str | None) -> dict[str, int] | None:
+    """How many schools (clusters, numbered by ``school_of_row``) hold the indicator's base,
+    overall or in each group."""
+    if school_of_row is None:
         return None
     answered = frame[INDICATOR].notna().to_numpy()
-    schools, names = codes_of(frame[cluster])
     if by is None:
-        return {"": len(np.unique(schools[answered]))}
+        return {"": len(np.unique(school_of_row[answered]))}
     groups, labels = codes_of(frame[by])
     keep = answered & (groups >= 0)
-    pairs = np.unique(groups[keep].astype(np.int64) * len(names) + schools[keep])
-    return dict(zip(labels, np.bincount(pairs // len(names), minlength=len(labels)).tolist(), strict=True))
+    schools = int(school_of_row.max(initial=0)) + 1
+    pairs = np.unique(groups[keep].astype(np.int64) * schools + school_of_row[keep])
+    return dict(zip(labels, np.bincount(pairs // schools, minlength=len(labels)).tolist(), strict=True))
 
 
 def indicator_tables(
@@ -126,6 +127,7 @@ def indicator_tables(
     ethnic group × SEND) beside its margins: overlapping breakdowns are protected together.
     """
     design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
+    school_of_row = design.cluster_of_row if cluster else None  # schools nest in boroughs
     rows, groups = [], {}
     for spec in indicators:
         data = frame.assign(**{INDICATOR: indicator_outcome(frame, spec)})
@@ -133,7 +135,7 @@ def indicator_tables(
         for by in (None, *breakdowns):
             table = design_estimate(design, data, INDICATOR, by=by, ci=ci, level=level)
             table = table[(table["category"] == "yes") & ((table["by"] != "") == (by is not None))]
-            schools = _schools(data, cluster, by)
+            schools = _schools(data, school_of_row, by)
             for row in table.itertuples():
                 rows.append(
                     {

@@ -38,8 +38,8 @@ class WeightRun(db.Model):
     # its weight (little-endian float64). A run's weights are written once and read whole, so a
     # row per response (and a foreign-key check per row) bought nothing but time: a million
     # weights are one 24 MB row. Deferred, so listing runs never reads them.
-    response_keys: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    response_keys: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_group="weights")
+    weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_group="weights")
 
     wave: Mapped[Wave] = relationship()  # noqa: F821  (resolved by the registry)
 

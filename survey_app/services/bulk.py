@@ -42,18 +42,19 @@ def chunks_of(statement: Select, rows: int | None = None) -> Iterator[pd.DataFra
             yield pd.DataFrame(batch, columns=columns)
         return
     compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    with (
-        connection.connection.driver_connection.cursor() as cursor,
-        cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy,
-    ):
-        yield from pd.read_csv(
-            io.BufferedReader(_CopyStream(copy), 1 << 20),
-            names=columns,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            chunksize=rows,
-        )
+    with connection.connection.driver_connection.cursor() as cursor:
+        # Compiling a wave-sized query to machine code took longer than it saved (1.2 s of
+        # 11.6 at a million responses); off until this transaction ends.
+        cursor.execute("SET LOCAL jit = off")
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+            yield from pd.read_csv(
+                io.BufferedReader(_CopyStream(copy), 1 << 20),
+                names=columns,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                chunksize=rows,
+            )
 
 
 class _CopyStream(io.RawIOBase):

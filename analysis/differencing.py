@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 OVERALL = ("", "All")
 Cell = tuple[str, str]  # (breakdown, group); OVERALL for everyone in the base
@@ -51,32 +50,36 @@ def cells_of(groups: pd.DataFrame) -> Cells:
     ``groups`` has one row per respondent in the base and one column per breakdown holding
     the respondent's group (missing when in none). A categorical column contributes all of
     its categories, so a group nobody is in is still a cell (empty).
+
+    Groups of one breakdown are disjoint, so the Gram matrix is the group sizes on its
+    diagonal and, between two breakdowns, their cross-tabulation: one count per pair of
+    breakdowns over the rows, whatever the number of cells.
     """
-    names, columns, breakdown_of = [OVERALL], [np.arange(len(groups))], [-1]
-    rows = len(groups)
-    membership = [np.ones(rows)]
+    names, breakdown_of, codes, counts = [OVERALL], [-1], [], []
     for index, breakdown in enumerate(groups.columns):
         values = groups[breakdown]
         if not isinstance(values.dtype, pd.CategoricalDtype):
             values = values.astype(pd.CategoricalDtype(sorted(values.dropna().unique(), key=str)))
-        codes = values.cat.codes.to_numpy()
-        # One stable sort of the codes gives every group's members at once.
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(values.cat.categories) + 1))
-        for k, label in enumerate(values.cat.categories):
-            members = order[bounds[k] : bounds[k + 1]]
-            names.append((breakdown, str(label)))
-            columns.append(members)
-            membership.append(np.ones(len(members)))
-            breakdown_of.append(index)
-    matrix = sparse.csc_matrix(
-        (
-            np.concatenate(membership),
-            (np.concatenate(columns), np.repeat(np.arange(len(names)), [len(c) for c in columns])),
-        ),
-        shape=(rows, len(names)),
-    )
-    gram = (matrix.T @ matrix).toarray()
+        size = len(values.cat.categories)
+        names += [(breakdown, str(label)) for label in values.cat.categories]
+        breakdown_of += [index] * size
+        column = values.cat.codes.to_numpy().astype(np.int64)
+        codes.append(np.where(column < 0, size, column))  # `size`: in none of its groups
+        counts.append(size)
+    first = np.cumsum([1, *counts])  # each breakdown's first cell
+    gram = np.zeros((len(names), len(names)))
+    gram[0, 0] = len(groups)
+    for a, (codes_a, size_a) in enumerate(zip(codes, counts, strict=True)):
+        cells_a = slice(first[a], first[a] + size_a)
+        sizes = np.bincount(codes_a, minlength=size_a + 1)[:size_a]
+        gram[0, cells_a] = gram[cells_a, 0] = sizes
+        gram[cells_a, cells_a] = np.diag(sizes)
+        for b in range(a + 1, len(codes)):
+            size_b = counts[b]
+            table = np.bincount(codes_a * (size_b + 1) + codes[b], minlength=(size_a + 1) * (size_b + 1))
+            both = table.reshape(size_a + 1, size_b + 1)[:size_a, :size_b]
+            cells_b = slice(first[b], first[b] + size_b)
+            gram[cells_a, cells_b], gram[cells_b, cells_a] = both, both.T
     return Cells(names, gram, np.array(breakdown_of))
 
 

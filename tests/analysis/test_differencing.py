@@ -9,6 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.differencing import cells_of
 from analysis.disclosure import CONFIDENTIAL, Thresholds, apply
 
 FLOOR = Thresholds().floor
@@ -138,3 +139,25 @@ def test_an_empty_group_never_protects_a_hidden_one():
     symbols = apply(table, {"ind": groups}).set_index("group")["symbol"]
     assert symbols["a"] == symbols["nobody"] == CONFIDENTIAL
     assert CONFIDENTIAL in (symbols["b"], symbols["All"])  # "All" - "b" would be the 5
+
+
+@settings(max_examples=100, deadline=None)
+@given(releases(), st.booleans())
+def test_the_overlap_counts_are_those_of_the_respondents_themselves(groups, categorical):
+    """cells_of's cross-tabulated Gram matrix against respondents × cells membership (a
+    categorical column brings a group nobody is in)."""
+    if categorical:
+        first = groups.columns[0]
+        groups = groups.assign(**{first: groups[first].astype("category").cat.add_categories(["nobody"])})
+    cells = cells_of(groups)
+    members = np.column_stack(
+        [
+            np.ones(len(groups))
+            if breakdown == ""
+            else (groups[breakdown].astype("string") == label).fillna(False).to_numpy(float)
+            for breakdown, label in cells.names
+        ]
+    )
+    np.testing.assert_array_equal(cells.gram, members.T @ members)
+    if categorical:
+        assert (groups.columns[0], "nobody") in cells.names

@@ -16,7 +16,15 @@ from scipy import stats
 from analysis.columns import codes_of
 from analysis.design import SurveyDesign
 from analysis.errors import AnalysisInputError
-from analysis.estimates import DomainResult, Outcome, domain_result, domain_sums, filter_mask, outcome_codes
+from analysis.estimates import (
+    DomainResult,
+    DomainSums,
+    Outcome,
+    domain_result,
+    domain_sums,
+    filter_mask,
+    outcome_codes,
+)
 
 Filter = Mapping[str, str | Sequence[str]]
 
@@ -127,17 +135,16 @@ def compare_with_rest(
     category: str,
     group_of_row: np.ndarray,
     groups: Sequence[int],
-    everyone: np.ndarray,
+    everyone: DomainSums,
     level: float = 0.95,
 ) -> list[Comparison]:
-    """Each of ``groups`` (codes in ``group_of_row``) against the rest of ``everyone`` (a row
-    mask holding them all), in that order: two passes over the rows however many groups, the
-    rest's sums being everyone's less the group's."""
+    """Each of ``groups`` (codes in ``group_of_row``) against the rest of ``everyone``, the
+    sums of the rows compared (every group's rows among them), in the order given. One pass
+    over the rows however many groups: the rest's sums are everyone's less the group's, and
+    ``everyone`` is taken once for all the breakdowns of an outcome."""
     k = _position(coded, category)
-    count = int(group_of_row.max(initial=-1)) + 1
-    by_group = domain_sums(design, coded, np.where(everyone, group_of_row, -1), count)
-    whole = domain_sums(design, coded, np.where(everyone, 0, -1), 1)
-    rest, used = whole - by_group, whole.rows[0] > 0
+    by_group = domain_sums(design, coded, group_of_row, int(group_of_row.max(initial=-1)) + 1)
+    rest, used = everyone - by_group, everyone.rows[0] > 0
     return [
         _compared(design, k, domain_result(design, by_group, g), domain_result(design, rest, g), used, level)
         for g in groups
@@ -180,7 +187,8 @@ def each_against_rest(
     coded = outcome_codes(frame, outcome, where)
     codes, labels = codes_of(frame[by].astype("string"))  # 7 and "7" are one group
     present = [g for g in sorted(range(len(labels)), key=lambda g: labels[g]) if (codes == g).any()]
-    results = compare_with_rest(design, coded, category, codes, present, codes >= 0, level)
+    answered = domain_sums(design, coded, np.where(codes >= 0, 0, -1), 1)
+    results = compare_with_rest(design, coded, category, codes, present, answered, level)
     return pd.DataFrame(
         [{"by": by, "group": labels[g], **asdict(result)} for g, result in zip(present, results, strict=True)]
     )

@@ -18,7 +18,7 @@ from analysis import disclosure
 from analysis.columns import codes_of
 from analysis.compare import compare_with_rest
 from analysis.design import SurveyDesign
-from analysis.estimates import outcome_codes
+from analysis.estimates import domain_sums, outcome_codes
 from analysis.publish import INDICATOR, IndicatorSpec, indicator_outcome
 
 COLUMNS = [
@@ -92,13 +92,13 @@ def equality_table(
         key: list(zip(rows["group"], rows["n"], strict=True))
         for key, rows in visible.groupby(["indicator", "breakdown"], sort=False)
     }
-    everyone = np.ones(len(frame), bool)  # each group against all the other pupils
     rows = []
     for spec in indicators:
         coded = outcome_codes(frame.assign(**{INDICATOR: indicator_outcome(frame, spec)}), INDICATOR)
         if (spec.key, "") not in cells or "yes" not in coded.categories:
             continue
         total = int(cells[(spec.key, "")][0][1])
+        everyone = domain_sums(design, coded, np.zeros(len(frame), np.int64), 1)  # vs all the others
         for by in breakdowns:
             codes, labels = codes_of(frame[by])
             position = {label: i for i, label in enumerate(labels)}

@@ -207,7 +207,7 @@ def estimate(
         the CI used and comparisons between waves need.
     """
     design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
-    return design_estimate(design, frame, outcome, where, by, ci, level)
+    return design_estimate(design, frame, outcome, where, [by] if by is not None else [], ci, level)
 
 
 def design_estimate(
@@ -215,12 +215,13 @@ def design_estimate(
     frame: pd.DataFrame,
     outcome: str,
     where: Mapping[str, str | Sequence[str]] | None = None,
-    by: str | None = None,
+    breakdowns: Sequence[str] = (),
     ci: str = "logit",
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """:func:`estimate` with a design already built from ``frame``: the many tables of one
-    release share one design instead of rebuilding its weights, clusters and calibration."""
+    """:func:`estimate` with a design already built from ``frame``, overall and by each of
+    ``breakdowns`` in one table: the many tables of one release share one design, and each
+    outcome's overall figures are computed once."""
     if ci not in METHODS:
         raise AnalysisInputError(f"unknown CI method '{ci}'; choose one of {', '.join(METHODS)}")
     if not 0 < level < 1:
@@ -230,7 +231,7 @@ def design_estimate(
         raise AnalysisInputError(f"outcome '{outcome}' has no answers in the base")
     overall = domain_sums(design, coded, np.zeros(len(frame), np.int64), 1)
     domains, results = [("", "")], [domain_result(design, overall, 0)]
-    if by is not None:
+    for by in breakdowns:
         groups = _column(frame, by, "breakdown")
         codes, labels = codes_of(groups)
         by_group = domain_sums(design, coded, codes, len(labels))

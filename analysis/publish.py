@@ -98,12 +98,13 @@ def _schools(frame: pd.DataFrame, school_of_row: np.ndarray | None, by: str | No
         return None
     answered = frame[INDICATOR].notna().to_numpy()
     if by is None:
-        return {"": len(np.unique(school_of_row[answered]))}
+        return {"": int(np.count_nonzero(np.bincount(school_of_row[answered])))}
     groups, labels = codes_of(frame[by])
     keep = answered & (groups >= 0)
     schools = int(school_of_row.max(initial=0)) + 1
-    pairs = np.unique(groups[keep].astype(np.int64) * schools + school_of_row[keep])
-    return dict(zip(labels, np.bincount(pairs // schools, minlength=len(labels)).tolist(), strict=True))
+    pairs = groups[keep].astype(np.int64) * schools + school_of_row[keep]
+    present = np.bincount(pairs, minlength=len(labels) * schools).reshape(len(labels), schools) > 0
+    return dict(zip(labels, present.sum(axis=1).tolist(), strict=True))
 
 
 def indicator_tables(
@@ -132,11 +133,11 @@ def indicator_tables(
     for spec in indicators:
         data = frame.assign(**{INDICATOR: indicator_outcome(frame, spec)})
         groups[spec.key] = data.loc[data[INDICATOR].notna(), list(breakdowns)]
+        table = design_estimate(design, data, INDICATOR, breakdowns=breakdowns, ci=ci, level=level)
+        table = table[table["category"] == "yes"]
         for by in (None, *breakdowns):
-            table = design_estimate(design, data, INDICATOR, by=by, ci=ci, level=level)
-            table = table[(table["category"] == "yes") & ((table["by"] != "") == (by is not None))]
             schools = _schools(data, school_of_row, by)
-            for row in table.itertuples():
+            for row in table[table["by"] == (by or "")].itertuples():
                 rows.append(
                     {
                         "indicator": spec.key,

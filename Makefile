@@ -37,6 +37,7 @@ bench: install
 	$(PYTHON) benchmarks/bench_journey.py
 	$(PYTHON) benchmarks/bench_submit.py
 	$(PYTHON) benchmarks/bench_monitor.py
+	$(PYTHON) benchmarks/bench_results.py
 	$(PYTHON) benchmarks/fault_drill.py
 
 # Peers (balance, weightipy, ipfn) pin their own numpy/pandas: they get a venv of their own.

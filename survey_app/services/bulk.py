@@ -2,7 +2,7 @@
 
 A million-response wave has over ten million answers: ORM objects, SQLAlchemy rows or one
 driver result holding them all would cost more time and memory than the statistics. Reads
-come straight from the driver's cursor in chunks; on PostgreSQL both directions use COPY.
+come straight from the driver's cursor in chunks; on PostgreSQL they use COPY.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import io
 from collections.abc import Iterator
 
 import pandas as pd
-from psycopg import sql
-from sqlalchemy import Select, Table, insert
+from sqlalchemy import Select
 
 from survey_app.extensions import db
 
@@ -77,24 +76,3 @@ class _CopyStream(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
-
-
-def insert_frame(table: Table, frame: pd.DataFrame) -> None:
-    """Inserts a DataFrame's rows (columns named as the table's) in the session's
-    transaction, values in the database's own representation (e.g. a UUID as the text a
-    query of it returned). PostgreSQL receives them as one CSV stream."""
-    connection = db.session.connection()
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        if connection.dialect.name == "postgresql":
-            statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-                sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
-            )
-            with cursor.copy(statement) as copy:
-                for start in range(0, len(frame), CHUNK_ROWS):
-                    copy.write(frame.iloc[start : start + CHUNK_ROWS].to_csv(index=False, header=False))
-        else:
-            statement = insert(table).compile(dialect=connection.dialect, column_keys=list(frame.columns))
-            cursor.executemany(str(statement), frame.itertuples(index=False, name=None))
-    finally:
-        cursor.close()

@@ -69,8 +69,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_handlers(app: Flask) -> None:
-    from survey_app import errors, security
+    from survey_app import assets, errors, security
 
+    assets.register(app)
     errors.register(app)
     security.register(app)
 

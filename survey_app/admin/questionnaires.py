@@ -103,15 +103,12 @@ def preview(version_id: int, key: str):
     language = request.args.get("lang", item.languages[0])
     if language not in item.languages:
         language = item.languages[0]
-    form = question_form(
-        item.question(key),
-        language,
-        current_app.config["FREE_TEXT_MAX_CHARS"],
-        None,
-        request.form if request.method == "POST" else None,
-    )
+    form = None
+    if request.method == "POST":
+        max_text = current_app.config["FREE_TEXT_MAX_CHARS"]
+        form = question_form(item.question(key), language, max_text, None, request.form)
     index = keys.index(key)
-    if form.validate_on_submit():
+    if form and form.validate_on_submit():
         following = keys[index + 1] if index + 1 < len(keys) else keys[0]
         return redirect(url_for("admin.preview", version_id=item.id, key=following, lang=language), 303)
     back = url_for("admin.preview", version_id=item.id, key=keys[index - 1], lang=language)
@@ -119,10 +116,11 @@ def preview(version_id: int, key: str):
         "questions/page.html",
         question=item.question(key),
         form=form,
+        saved=None,
         draft={"language": language, "on_kiosk": False},
         version=item,
         number=index + 1,
         total=len(keys),
         back_url=back,
         preview=True,
-    ), 400 if form.errors else 200
+    ), 400 if form and form.errors else 200

@@ -65,15 +65,11 @@ def question(key: str):
     if key not in keys:
         abort(404)
     item = version.question(key)
-    max_text = current_app.config["FREE_TEXT_MAX_CHARS"]
-    form = question_form(
-        item,
-        draft.language,
-        max_text,
-        draft.answers.get(key),
-        request.form if request.method == "POST" else None,
-    )
-    if form.validate_on_submit():
+    form = None  # a GET shows the saved answer; only a POST has something to check
+    if request.method == "POST":
+        max_text = current_app.config["FREE_TEXT_MAX_CHARS"]
+        form = question_form(item, draft.language, max_text, draft.answers.get(key), request.form)
+    if form and form.validate_on_submit():
         if form.answer.data:
             draft.answers[key] = form.answer.data
         else:
@@ -92,12 +88,13 @@ def question(key: str):
         "questions/page.html",
         question=item,
         form=form,
+        saved=draft.answers.get(key),
         draft=draft,
         version=version,
         number=number,
         total=total,
         back_url=url_for(".question", key=back) if back else url_for(".privacy"),
-    ), (400 if form.errors else 200)
+    ), (400 if form and form.errors else 200)
 
 
 @bp.get("/send")

@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, Config, ProductionConfig
 from survey_app.extensions import csrf, db, limiter, migrate
+from survey_app.sessions import CookieSessionInterface
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -38,8 +39,7 @@ def _configure(app: Flask, config: type[Config] | None, overrides: dict[str, obj
             "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_SECONDS"]},
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
-    # Keep non-Latin free text compact in the session cookie (UTF-8 instead of \u escapes).
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = CookieSessionInterface()
 
 
 def _init_extensions(app: Flask) -> None:

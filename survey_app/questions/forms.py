@@ -19,7 +19,14 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class SingleChoiceForm(FlaskForm):
+class QuestionForm(FlaskForm):
+    class Meta:
+        # CSRFProtect has already checked every POST's token before the view runs, and the page
+        # writes the token itself: a second field would sign and check it all over again.
+        csrf = False
+
+
+class SingleChoiceForm(QuestionForm):
     answer = RadioField(choices=[], validate_choice=True)
 
     def configure(self, question: Question, language: str, max_text: int) -> None:
@@ -29,7 +36,7 @@ class SingleChoiceForm(FlaskForm):
         )
 
 
-class TextAnswerForm(FlaskForm):
+class TextAnswerForm(QuestionForm):
     answer = TextAreaField(filters=[_strip])
 
     def configure(self, question: Question, language: str, max_text: int) -> None:

@@ -1,7 +1,7 @@
 """Addresses of the app's static files for templates, worked out once per address prefix.
 
-``url_for('static', ...)`` builds through werkzeug's URL map each time: three per page made
-it about a twentieth of a question page's CPU, for an answer that never changes.
+``url_for('static', ...)`` builds through werkzeug's URL map each time: three per page were
+5% of a question page's work, for an answer that never changes.
 """
 
 from __future__ import annotations

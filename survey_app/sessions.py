@@ -2,8 +2,8 @@
 
 Flask's default serializer tags each value it writes (tuples, bytes, dates, markup) by trying
 eight checks per value. Everything this app keeps in the session is a string, number, flag,
-list or dict: a pupil's draft is rewritten on every answer, and tagging it cost about a ninth
-of a question POST. Reading still understands tagged payloads, so cookies written before keep
+list or dict: a pupil's draft is rewritten on every answer, and tagging it was about 8% of a
+question POST's work. Reading still understands tagged payloads, so cookies written before keep
 working; a flash message read back comes as a list instead of a tuple, which Flask unpacks
 alike.
 """
@@ -20,6 +20,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 
 class PlainJSONSerializer(TaggedJSONSerializer):
+    """Writes plain JSON; reads plain or tagged (the parent's ``loads``)."""
+
     def dumps(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 

@@ -53,7 +53,7 @@ def question_form(
     question: Question, language: str, max_text: int, saved: str | None, formdata: MultiDict
 ) -> SingleChoiceForm | TextAnswerForm:
     """The form that checks one question page's POST. A GET needs none: the page shows the
-    saved answer, and building a form with its CSRF field was a fifth of the page's CPU."""
+    saved answer, and building a form with its CSRF field was 9% of the page's work."""
     form_cls = FORM_FOR_KIND[question.kind]
     form = form_cls(formdata=formdata, data={"answer": saved})
     form.configure(question, language, max_text)

@@ -31,6 +31,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Weighing, results snapshots, drafts and publication run as RQ jobs on this Redis; without
+    # one (a laptop, the tests) they run in the process that asked for them.
+    JOB_QUEUE_URL = os.environ.get("JOB_QUEUE_URL") or None
+    # A job still running after this long has lost its worker and is shown as failed.
+    JOB_TIMEOUT_SECONDS = int(os.environ.get("JOB_TIMEOUT_SECONDS", str(30 * 60)))
     # Failed code entries only: a school of 1,500 pupils behind one IP never meets these (P-14).
     CODE_FAILURES_PER_SESSION = "10 per minute"
     CODE_FAILURES_PER_IP = "100 per 10 minutes"
@@ -63,6 +68,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret"  # noqa: S105  (tests only)
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # the suite passes its own database
     RATELIMIT_STORAGE_URI = "memory://"
+    JOB_QUEUE_URL = None
 
 
 class ProductionConfig(Config):
@@ -86,6 +92,11 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "ProductionConfig needs RATELIMIT_STORAGE_URI pointing at Redis: "
                 "limits kept in each worker's memory are several times looser"
+            )
+        if not os.environ.get("JOB_QUEUE_URL", "").startswith(("redis://", "rediss://")):
+            raise RuntimeError(
+                "ProductionConfig needs JOB_QUEUE_URL pointing at Redis: weighing in a web worker "
+                "holds it for as long as the weighting takes"
             )
 
 

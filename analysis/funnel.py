@@ -31,3 +31,15 @@ def classify(areas: pd.DataFrame, centre: float) -> pd.DataFrame:
         outside[areas["estimate"].to_numpy() > high] = f"above {label}"
         outside[areas["estimate"].to_numpy() < low] = f"below {label}"
     return areas.assign(outside=outside)
+
+
+def curves(centre: float, n_eff: np.ndarray, points: int = 120) -> dict[str, object]:
+    """The control limits to draw, over the span of ``n_eff``: ``n_eff`` (the grid) and, per
+    level in ``LEVELS``, its ``lower`` and ``upper`` limits (proportions)."""
+    n_eff = np.asarray(n_eff, float)
+    grid = np.linspace(max(float(n_eff.min()) * 0.8, 5.0), max(float(n_eff.max()) * 1.1, 10.0), points)
+    levels = []
+    for level in LEVELS:
+        low, high = limits(centre, grid, level)
+        levels.append({"level": level, "lower": low.tolist(), "upper": high.tolist()})
+    return {"n_eff": grid.tolist(), "levels": levels}

@@ -9,19 +9,18 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from survey_app import jobs
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
-from survey_app.models import Release, Role, StaffUser, Wave
+from survey_app.models import Job, JobKind, JobState, Release, Role, StaffUser, Wave, WeightRun
 from survey_app.services import (
     audit,
     builtin,
     demo,
     microdata,
-    releases,
     retention,
     staff,
     waves,
-    weighting,
 )
 from survey_app.services.access_codes import display
 
@@ -122,16 +121,25 @@ def _staff(email: str | None) -> StaffUser | None:
     return user
 
 
+def _run_job(kind: JobKind, wave: Wave, user: StaffUser | None, **params: object) -> Job:
+    """Runs a job here and now (an analyst at a terminal waits for it) and says how it ended."""
+    try:
+        job = jobs.submit(kind, wave, user, **params)
+    except SurveyError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    jobs.perform(job.id)
+    if job.state is JobState.FAILED:
+        raise click.ClickException(job.message)
+    return job
+
+
 @results_cli.command("weigh")
 @click.option("--wave", "wave_id", type=int, required=True)
 def weigh(wave_id: int) -> None:
-    """Rake a wave's responses to its margins and store the weights."""
-    try:
-        run = weighting.run(_wave(wave_id), None)
-    except SurveyError as error:
-        raise click.ClickException(error.message) from None
-    audit.record(None, "weigh_wave", "wave", wave_id, run=run.id, converged=run.converged)
-    db.session.commit()
+    """Rake a wave's responses to its margins, store the weights and compute the results."""
+    job = _run_job(JobKind.WEIGH, _wave(wave_id), None)
+    run = db.session.get(WeightRun, job.result_id)
     click.echo(f"Weight run {run.id}: " + ("converged" if run.converged else run.problem))
     if not run.converged:
         sys.exit(1)
@@ -141,15 +149,8 @@ def weigh(wave_id: int) -> None:
 @click.option("--wave", "wave_id", type=int, required=True)
 @click.option("--by", "email", help="The staff member preparing it.")
 def release(wave_id: int, email: str | None) -> None:
-    """Prepare a draft release from the wave's latest weight run; prints its id."""
-    user = _staff(email)
-    try:
-        draft = releases.create_draft(_wave(wave_id), user)
-    except SurveyError as error:
-        raise click.ClickException(error.message) from None
-    audit.record(user, "prepare_release", "release", draft.id)
-    db.session.commit()
-    click.echo(draft.id)
+    """Prepare a draft release from the wave's latest results; prints its id."""
+    click.echo(_run_job(JobKind.DRAFT, _wave(wave_id), _staff(email)).result_id)
 
 
 @results_cli.command("publish")
@@ -160,13 +161,7 @@ def publish(release_id: int, email: str) -> None:
     draft = db.session.get(Release, release_id)
     if draft is None:
         raise click.ClickException(f"There is no release {release_id}.")
-    user = _staff(email)
-    try:
-        releases.publish(draft, user)
-    except SurveyError as error:
-        raise click.ClickException(error.message) from None
-    audit.record(user, "publish_release", "release", draft.id, checksum=draft.checksum)
-    db.session.commit()
+    _run_job(JobKind.PUBLISH, draft.wave, _staff(email), release_id=draft.id)
     click.echo(f"Published release {draft.id} ({draft.checksum}).")
 
 
@@ -223,6 +218,18 @@ def retention_run(dry_run: bool) -> None:
     click.echo(f"{verb} {result.text_answers:,} free-text answers and {result.access_codes:,} access codes.")
 
 
+jobs_cli = AppGroup("jobs", help="Background jobs (weighing, results, drafts, publication).")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+def jobs_worker(burst: bool) -> None:
+    """Run an RQ worker for this app's jobs (production runs one or more)."""
+    if current_app.config["JOB_QUEUE_URL"] is None:
+        raise click.ClickException("Set JOB_QUEUE_URL to the Redis that holds the job queue.")
+    jobs.worker(burst=burst)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(load_builtin)
     app.cli.add_command(load_demo)
@@ -230,3 +237,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(waves_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(jobs_cli)

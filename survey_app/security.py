@@ -46,7 +46,8 @@ def add_security_headers(response: Response) -> Response:
     present = {name.lower() for name, _ in response.headers}
     response.headers.extend([(name, value) for name, value in HEADERS.items() if name.lower() not in present])
     # Pages may show a previous person's answers on a shared device: never store them anywhere.
-    if request.endpoint != "static":
+    # Static files and a published release's stored downloads (marked public) are the same for all.
+    if request.endpoint != "static" and not response.cache_control.public:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -130,6 +131,23 @@ http {{
         process.wait(timeout=10)
 
 
+@contextmanager
+def jobs_worker(database_url: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """An RQ worker as production runs one (``flask jobs worker``, deploy/'s unit)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 @dataclass
 class Stack:
     https: str  # nginx
@@ -148,10 +166,12 @@ def production_stack(
             "SURVEY_CONFIG": "production",
             "SECRET_KEY": PRODUCTION_SECRET,
             "RATELIMIT_STORAGE_URI": redis_url,
+            "JOB_QUEUE_URL": redis_url,
             "PROXY_HOPS": "1",
             **(extra_env or {}),
         }
         with (
+            jobs_worker(database_url, env),
             gunicorn(database_url, workers=workers, threads=1, extra_env=env) as app_base,
             nginx(app_base.removeprefix("http://"), folder) as (https_base, cert),
         ):

@@ -250,3 +250,42 @@ def populate_pupil_wave(
                 )
             )
     db.session.commit()
+
+
+def later_wave(first, name: str, responses: int, seed: int, hours: int = 1):
+    """A wave of the same questionnaire opening ``hours`` after ``first``, in its schools, with
+    ``responses`` synthetic pupils and ``first``'s margins (call inside an app context; commits)."""
+    from datetime import timedelta
+
+    from survey_app.extensions import db
+    from survey_app.models import CodeKind, PopulationMargin, Wave
+    from survey_app.services import waves
+    from survey_app.services.access_codes import create_codes
+
+    wave = Wave(
+        name=name,
+        slug=name.lower().replace(" ", "-"),
+        version=first.version,
+        audience=first.audience,
+        opens_at=first.opens_at + timedelta(hours=hours),
+        closes_at=first.closes_at,
+    )
+    db.session.add(wave)
+    wave.open()
+    db.session.flush()
+    for link in first.schools:
+        waves.set_expected(wave, link.school, 1000)
+    create_codes(wave, CodeKind.CLASS, 1, school=first.schools[0].school, class_label="7A")
+    populate_pupil_wave(wave, responses, seed, margins=())
+    for margin in db.session.scalars(sa.select(PopulationMargin).where(PopulationMargin.wave_id == first.id)):
+        db.session.add(
+            PopulationMargin(
+                wave=wave,
+                variable=margin.variable,
+                category=margin.category,
+                proportion=margin.proportion,
+                source_note="test",
+            )
+        )
+    db.session.commit()
+    return wave

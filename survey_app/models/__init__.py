@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and ``db.create_all`` see every table."""
 
 from survey_app.models.audit import AuditEvent
+from survey_app.models.job import Job, JobKind, JobState
 from survey_app.models.population import PopulationMargin
 from survey_app.models.questionnaire import (
     Audience,
@@ -12,7 +13,7 @@ from survey_app.models.questionnaire import (
     QuestionnaireVersion,
 )
 from survey_app.models.response import Answer, Response
-from survey_app.models.results import Release, ReleaseState, WeightRun
+from survey_app.models.results import Release, ReleaseFile, ReleaseState, ResultsSnapshot, WeightRun
 from survey_app.models.school import Borough, School
 from survey_app.models.staff import Role, StaffUser
 from survey_app.models.wave import AccessCode, CodeKind, Wave, WaveSchool, WaveState
@@ -25,6 +26,9 @@ __all__ = [
     "Borough",
     "CodeKind",
     "Indicator",
+    "Job",
+    "JobKind",
+    "JobState",
     "Option",
     "PopulationMargin",
     "Question",
@@ -32,7 +36,9 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireVersion",
     "Release",
+    "ReleaseFile",
     "ReleaseState",
+    "ResultsSnapshot",
     "Response",
     "Role",
     "School",

@@ -42,6 +42,20 @@ class WeightRun(db.Model):
     weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True, deferred_group="weights")
 
     wave: Mapped[Wave] = relationship()  # noqa: F821  (resolved by the registry)
+    snapshot: Mapped[ResultsSnapshot | None] = relationship(back_populates="weight_run")
+
+
+class ResultsSnapshot(db.Model):
+    """Everything the analyst's pages and a draft release show of one converged weight run,
+    computed once by the weighing job: pages read it and never estimate anything."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weight_run_id: Mapped[int] = mapped_column(ForeignKey("weight_run.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # {"table", "equality", "trends", "margins": records; "titles", "labels", "weights_histogram"}
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+
+    weight_run: Mapped[WeightRun] = relationship(back_populates="snapshot")
 
 
 class ReleaseState(enum.Enum):
@@ -85,6 +99,15 @@ class Release(db.Model):
         if self.state is not ReleaseState.PUBLISHED:
             raise InvalidTransitionError("Only a published release can be superseded.")
         self.state = ReleaseState.SUPERSEDED
+
+
+class ReleaseFile(db.Model):
+    """A published release's downloads, rendered once at publication and served as stored."""
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
 
 
 _PUBLISHED = {ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED}

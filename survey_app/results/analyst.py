@@ -17,14 +17,15 @@ from flask import (
 )
 from flask_login import current_user
 
+from survey_app import jobs
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.forms import ActionForm
-from survey_app.models import Release, Wave
+from survey_app.models import Job, JobKind, JobState, Release, Wave
 from survey_app.results import bp
 from survey_app.results.pages import release_context, wave_context
-from survey_app.services import audit, microdata, releases, waves, weighting
-from survey_app.view_helpers import done, get_or_404
+from survey_app.services import audit, microdata, releases, waves
+from survey_app.view_helpers import get_or_404
 
 
 @bp.get("/")
@@ -43,29 +44,39 @@ def wave(wave_id: int):
     return render_template("results/wave.html", **wave_context(item), action=ActionForm())
 
 
+def _job(kind: JobKind, wave: Wave, **params: object) -> Job | None:
+    """Records and starts a job for the wave, flashing how it went (or why it cannot start)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        job = jobs.submit(kind, wave, current_user, **params)
+    except SurveyError as error:
+        db.session.rollback()
+        flash(error.message)
+        return None
+    db.session.commit()
+    jobs.start(job)
+    if job.active:
+        flash("Started: this page shows how far it has got.")
+    elif job.state is JobState.DONE or kind is JobKind.PUBLISH:  # the wave page shows other failures
+        flash(job.message)
+    return job
+
+
 @bp.post("/waves/<int:wave_id>/weigh")
 def weigh(wave_id: int):
     item = get_or_404(Wave, wave_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    run = weighting.run(item, current_user)
-    audit.record(current_user, "weigh_wave", "wave", item.id, run=run.id, converged=run.converged)
-    message = "Weighted." if run.converged else f"Weighting did not converge: {run.problem}"
-    return done(message, "results.wave", wave_id=item.id)
+    _job(JobKind.WEIGH, item)
+    return redirect(url_for("results.wave", wave_id=item.id), 303)
 
 
 @bp.post("/waves/<int:wave_id>/releases")
 def draft(wave_id: int):
     item = get_or_404(Wave, wave_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    release = releases.create_draft(item, current_user)
-    audit.record(current_user, "prepare_release", "release", release.id, wave=item.id)
-    return done(
-        "Draft release prepared. Someone else must check and publish it.",
-        "results.release",
-        release_id=release.id,
-    )
+    job = _job(JobKind.DRAFT, item)
+    if job is not None and job.state is JobState.DONE:
+        return redirect(url_for("results.release", release_id=job.result_id), 303)
+    return redirect(url_for("results.wave", wave_id=item.id), 303)
 
 
 @bp.get("/releases/<int:release_id>")
@@ -77,16 +88,17 @@ def release(release_id: int):
 @bp.post("/releases/<int:release_id>/publish")
 def publish(release_id: int):
     item = get_or_404(Release, release_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
-        releases.publish(item, current_user)
+        releases.check_publisher(item, current_user)
     except SurveyError as error:
-        db.session.rollback()
         flash(error.message)
         return redirect(url_for("results.release", release_id=item.id), 303)
-    audit.record(current_user, "publish_release", "release", item.id, checksum=item.checksum)
-    return done("Published.", "public_results.release", release_id=item.id)
+    job = _job(JobKind.PUBLISH, item.wave, release_id=item.id)
+    if job is not None and job.state is JobState.DONE:
+        return redirect(url_for("public_results.release", release_id=item.id), 303)
+    if job is not None and job.active:
+        return redirect(url_for("results.wave", wave_id=item.wave_id), 303)
+    return redirect(url_for("results.release", release_id=item.id), 303)
 
 
 @bp.get("/waves/<int:wave_id>/export")

@@ -10,25 +10,19 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from analysis import funnel
-from survey_app.exceptions import SurveyError
+from survey_app import jobs
 from survey_app.models import Release, ReleaseState, Wave
 from survey_app.results import charts
-from survey_app.services import results, weighting
+from survey_app.services import snapshots, weighting
 
 PERCENT_COLUMNS = ["percent", "ci_low", "ci_high"]
 CHANGE_COLUMNS = ["change", "change_ci_low", "change_ci_high"]
+JOB_TITLES = {"weigh": "Weighing", "draft": "Preparing a draft release", "publish": "Publishing"}
 
 
-class _PlotlyEncoder(json.JSONEncoder):
-    def default(self, o):
-        return o.tolist() if hasattr(o, "tolist") else str(o)
-
-
-def figure_json(figure: go.Figure) -> str:
-    return json.dumps(figure.to_plotly_json(), cls=_PlotlyEncoder)
+def figure_json(figure: charts.Figure) -> str:
+    return json.dumps(figure, separators=(",", ":"), allow_nan=False)
 
 
 def sections(table: pd.DataFrame) -> list[dict]:
@@ -109,30 +103,16 @@ def trend_panels(trend: pd.DataFrame) -> list[dict]:
     ]
 
 
-def funnel_panels(table: pd.DataFrame, area: str) -> list[dict]:
-    """Per indicator, the shown areas against the overall figure (analyst only: a funnel
-    plot's axis is the effective base, which a release does not publish)."""
-    panels = []
-    for _, rows in table.groupby("indicator", sort=False):
-        overall = rows[rows["breakdown"] == ""]["estimate"]
-        areas = rows[(rows["breakdown"] == area) & rows["estimate"].notna() & rows["n_eff"].notna()].rename(
-            columns={"group_label": "label"}
-        )
-        if areas.empty or overall.isna().all():
-            continue
-        centre = float(overall.iloc[0])
-        areas = funnel.classify(areas, centre)
-        name = rows["name"].iloc[0]
-        panels.append(
-            {
-                "name": name,
-                "centre": centre * 100,
-                "rows": areas.to_dict("records"),
-                "outside": areas.loc[areas["outside"] != "", "label"].tolist(),
-                "figure": figure_json(charts.funnel_figure(areas, centre, name)),
-            }
-        )
-    return panels
+def funnel_panels(stored: list[dict]) -> list[dict]:
+    """The snapshot's funnel plots, with the areas outside the limits named."""
+    return [
+        {
+            **panel,
+            "outside": [row["label"] for row in panel["rows"] if row["outside"]],
+            "figure": figure_json(charts.funnel_figure(panel, panel["name"])),
+        }
+        for panel in stored
+    ]
 
 
 def release_context(release: Release) -> dict:
@@ -171,23 +151,27 @@ def _percentages(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def wave_context(wave: Wave) -> dict:
-    """The analyst's view of a wave: its latest weight run with diagnostics and, if there is
-    one, the results at full precision (hidden cells blank) in the shapes of a release."""
-    run = weighting.latest_run(wave)
-    context = {"wave": wave, "run": run, "results": None, "problem": None}
-    if run is None:
+    """The analyst's view of a wave: the newest weighting, the job in hand, and the last good
+    results snapshot at full precision (hidden cells blank) in the shapes of a release, with how
+    many responses arrived since. Read from storage: nothing is estimated here."""
+    snapshot = snapshots.latest(wave)
+    context = {
+        "wave": wave,
+        "run": weighting.latest_run(wave),
+        "job": jobs.latest(wave),
+        "snapshot": snapshot,
+        "results": None,
+        "job_titles": JOB_TITLES,
+    }
+    if snapshot is None:
         return context
-    try:
-        outcome = results.wave_results(wave, run)
-        trend = results.trends(wave, outcome)
-    except SurveyError as error:
-        return {**context, "problem": error.message}
-    frame = outcome.frame
+    outcome, content = snapshots.outcome(snapshot), snapshot.content
     table = outcome.labelled(outcome.table)
     shown = _percentages(table.assign(percent=table["estimate"], n_rounded=table["n"]), PERCENT_COLUMNS)
     equality = _percentages(outcome.labelled(outcome.equality), ["difference", "ci_low", "ci_high"]).round(
         {"p_value": 3, "p_holm": 3}
     )
+    trend = snapshots.frame_of(content["trends"])
     if not trend.empty:
         trend = _percentages(
             trend.assign(percent=trend["estimate"], n_rounded=trend["n"]), PERCENT_COLUMNS + CHANGE_COLUMNS
@@ -195,11 +179,13 @@ def wave_context(wave: Wave) -> dict:
     return {
         **context,
         "results": outcome,
+        "good_run": snapshot.weight_run,
+        "arrived": snapshots.arrived_since(snapshot),
         "headlines": headlines(shown),
         "sections": sections(shown),
         "equality": equality_panels(equality, shown),
         "trends": trend_panels(trend),
-        "funnels": funnel_panels(table, "borough"),
-        "margins": weighting.margin_shares(frame, run).to_dict("records"),
-        "weights_figure": figure_json(charts.weights_figure(frame["weight"])),
+        "funnels": funnel_panels(content["funnels"]),
+        "margins": content["margins"],
+        "weights_figure": figure_json(charts.weights_figure(content["weights_histogram"])),
     }

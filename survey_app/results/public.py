@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 
 import plotly
-from flask import Response, abort, render_template, send_from_directory
+from flask import Response, abort, render_template, request, send_from_directory
 
+from survey_app.extensions import db
 from survey_app.results import public_bp as bp
 from survey_app.results.pages import release_context
-from survey_app.services import exports, release_files, releases
+from survey_app.services import release_files, releases
 
 PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
 
@@ -25,23 +26,21 @@ def release(release_id: int):
     return render_template("results/release.html", **release_context(item), public=True)
 
 
-DOWNLOADS = {
-    "csv": ("text/csv", exports.release_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", release_files.xlsx),
-    "ods": ("application/vnd.oasis.opendocument.spreadsheet", release_files.ods),
-}
-
-
 @bp.get("/<int:release_id>/tables.<any(csv, xlsx, ods):fmt>")
 def release_tables(release_id: int, fmt: str):
-    """The published tables: tidy CSV, or GSS-style XLSX and ODS workbooks."""
+    """The published tables as stored at publication (tidy CSV, GSS-style XLSX and ODS), with
+    their SHA-256 as the ETag: nothing is rendered per download."""
     item = releases.public_release(release_id) or abort(404)
-    mimetype, render = DOWNLOADS[fmt]
-    return Response(
-        render(item),
-        mimetype=mimetype,
+    stored = release_files.stored(item, fmt)
+    db.session.commit()  # a release published before files were stored keeps the ones just made
+    response = Response(
+        stored.content,
+        mimetype=release_files.MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="release-{item.id}.{fmt}"'},
     )
+    response.set_etag(stored.sha256)
+    response.cache_control.public, response.cache_control.max_age = True, 3600
+    return response.make_conditional(request)
 
 
 @bp.get("/plotly.min.js")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Select, String, case, cast, func, select
 
+from survey_app.extensions import db
 from survey_app.models import (
     Answer,
     Audience,
@@ -57,6 +58,13 @@ class Dataset:
             if (self.clustered)
             else {"strata": None, "cluster": None, "base_weight": None}
         )
+
+
+def counted_responses(wave: Wave) -> int:
+    """How many responses a load of the wave would read now (held ones are not counted)."""
+    return db.session.scalar(
+        select(func.count()).where(Response.wave_id == wave.id, Response.held.is_(False))
+    )
 
 
 def _rows(wave: Wave, questions: list[QuestionData]) -> Select:

@@ -30,7 +30,7 @@ from survey_app.models import (
     WaveSchool,
 )
 from survey_app.models.types import utcnow
-from survey_app.services import access_codes, builtin, releases, staff, weighting
+from survey_app.services import access_codes, builtin, releases, snapshots, staff
 from survey_app.services.access_codes import create_codes
 from survey_app.services.responses import (
     Submission,
@@ -242,7 +242,7 @@ def _demo_release(wave: Wave) -> None:
         return
     if not db.session.scalar(select(func.count()).select_from(Response).where(Response.wave_id == wave.id)):
         return
-    weighting.run(wave, None)
+    snapshots.weigh(wave, None)
     analyst = db.session.scalar(select(StaffUser).where(StaffUser.role == Role.ANALYST))
     admin = db.session.scalar(select(StaffUser).where(StaffUser.role == Role.ADMIN))
     draft = releases.create_draft(wave, analyst, title=f"{wave.name} ({ILLUSTRATIVE})")

@@ -5,6 +5,7 @@ XLSX through ONS's ``gptables``, and the same sheets as ODS for people without E
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 
 import gptables
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 
-from survey_app.models import Release
+from survey_app.extensions import db
+from survey_app.models import Release, ReleaseFile
+from survey_app.services import exports
 from survey_app.services.uploads import neutralise
 
 NOTES = pd.DataFrame(
@@ -70,6 +74,11 @@ def _symbolised(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _or(figures: pd.Series, symbols: pd.Series | str) -> pd.Series:
+    """Each missing figure replaced by its symbol (a column of them, or one for all)."""
+    return figures.astype(object).where(figures.notna(), symbols)
+
+
 def sheets(release: Release) -> list[Sheet]:
     """Headline table, one table per breakdown, the equality view and the trends."""
     table = pd.DataFrame(release.tables["indicators"])
@@ -91,10 +100,10 @@ def sheets(release: Release) -> list[Sheet]:
                         "Breakdown": equality["breakdown_title"].map(neutralise),
                         "Group": equality["group_label"].map(neutralise),
                         "Difference from everyone else (percentage points)": equality["difference"],
-                        "Lower 95% confidence limit": equality["ci_low"].fillna("[x]"),
-                        "Upper 95% confidence limit": equality["ci_high"].fillna("[x]"),
-                        "p-value": equality["p_value"].fillna("[x]"),
-                        "Holm-adjusted p-value": equality["p_holm"].fillna("[x]"),
+                        "Lower 95% confidence limit": _or(equality["ci_low"], "[x]"),
+                        "Upper 95% confidence limit": _or(equality["ci_high"], "[x]"),
+                        "p-value": _or(equality["p_value"], "[x]"),
+                        "Holm-adjusted p-value": _or(equality["p_holm"], "[x]"),
                         "Flagged": equality["flagged"].map({True: "Yes", False: "No"}),
                     }
                 ),
@@ -112,9 +121,9 @@ def sheets(release: Release) -> list[Sheet]:
                         "Indicator": trends["name"].map(neutralise),
                         "Wave": trends["wave_name"].map(neutralise),
                         "Fieldwork": trends["fieldwork"],
-                        "Percentage": trends["percent"].fillna("[c]"),
-                        "Change since previous wave (percentage points)": trends["change"].fillna("[x]"),
-                        "p-value of change": trends["change_p"].fillna("[x]"),
+                        "Percentage": _or(trends["percent"], trends["symbol"].replace("", "[x]")),
+                        "Change since previous wave (percentage points)": _or(trends["change"], "[x]"),
+                        "p-value of change": _or(trends["change_p"], "[x]"),
                     }
                 ),
                 ("note1", "note2"),
@@ -184,3 +193,45 @@ def ods(release: Release) -> bytes:
             )
             sheet.table.to_excel(writer, sheet_name=sheet.name, index=False, startrow=3)
     return out.getvalue()
+
+
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+def render(release: Release, format: str) -> bytes:
+    if format == "csv":
+        return exports.release_csv(release).encode()
+    return {"xlsx": xlsx, "ods": ods}[format](release)
+
+
+def store(release: Release) -> None:
+    """Renders every download of a release being published, once: downloads serve these bytes."""
+    for format in MIMETYPES:
+        content = render(release, format)
+        db.session.add(
+            ReleaseFile(
+                release_id=release.id,
+                format=format,
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+            )
+        )
+    db.session.flush()
+
+
+def stored(release: Release, format: str) -> ReleaseFile:
+    """A published release's stored file; one published before files were stored gets its files
+    rendered and stored now, once (a concurrent first download keeps the other's copy)."""
+    found = db.session.get(ReleaseFile, (release.id, format))
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            store(release)
+    except IntegrityError:
+        pass
+    return db.session.get(ReleaseFile, (release.id, format))

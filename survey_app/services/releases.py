@@ -11,17 +11,22 @@ import hashlib
 import json
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import select
 
+from analysis.compare import wave_changes
 from analysis.disclosure import DEFAULTS
 from analysis.equality import published_equality
-from analysis.publish import published, published_trend
+from analysis.publish import published
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import Release, ReleaseState, StaffUser, Wave
-from survey_app.services import datasets, results
+from survey_app.services import release_files, results, snapshots
+from survey_app.services.records import records
 
 ILLUSTRATIVE = "ILLUSTRATIVE"
+RELEASE_DECIMALS = 0  # whole percentages, as official statistics publish them
 
 
 def checksum(tables: dict[str, Any], methodology: str) -> str:
@@ -33,13 +38,6 @@ def checksum(tables: dict[str, Any], methodology: str) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _records(table) -> list[dict[str, Any]]:
-    return [
-        {k: (None if v is None or v != v else v) for k, v in row.items()}  # NaN -> None
-        for row in table.astype(object).to_dict("records")
-    ]
 
 
 def methodology(outcome: results.WaveResults) -> str:
@@ -92,25 +90,17 @@ def methodology(outcome: results.WaveResults) -> str:
     return "\n\n".join(lines)
 
 
-def create_draft(
-    wave: Wave,
-    actor: StaffUser | None,
-    title: str = "",
-    change_note: str = "",
-    dataset: datasets.Dataset | None = None,
-) -> Release:
-    """A draft release of the wave's latest weight run; refused if that run did not converge.
-    ``dataset``, the wave already loaded, saves loading it again."""
-    outcome = results.wave_results(wave, dataset=dataset)
-    if not outcome.weight_run.converged:
-        raise SurveyError(
-            "The latest weighting did not converge, so it cannot be released: " + outcome.weight_run.problem
-        )
-    trend = results.trends(wave, outcome)
+def create_draft(wave: Wave, actor: StaffUser | None, title: str = "", change_note: str = "") -> Release:
+    """A draft release of the wave's last good results snapshot: nothing is estimated again."""
+    snapshot = snapshots.latest(wave)
+    if snapshot is None:
+        raise SurveyError("This wave has no converged weighting with results yet: weigh it first.")
+    outcome = snapshots.outcome(snapshot)
+    indicators = outcome.labelled(published(outcome.table, RELEASE_DECIMALS))
     tables = {
-        "indicators": _records(outcome.labelled(published(outcome.table))),
-        "equality": _records(outcome.labelled(published_equality(outcome.equality))),
-        "trends": _records(published_trend(trend)) if not trend.empty else [],
+        "indicators": records(indicators),
+        "equality": records(outcome.labelled(published_equality(outcome.equality, RELEASE_DECIMALS))),
+        "trends": records(public_trends(wave, outcome, indicators)),
     }
     note = methodology(outcome)
     release = Release(
@@ -128,11 +118,67 @@ def create_draft(
     return release
 
 
-def publish(release: Release, actor: StaffUser | None) -> Release:
-    """Publishes a draft (four eyes: never by the person who prepared it) and supersedes the
-    wave's previous published release, which stays readable with a banner."""
+TREND_FIGURES = ["indicator", "name", "percent", "ci_low", "ci_high", "n_rounded", "symbol"]
+CHANGE_COLUMNS = ["change", "change_ci_low", "change_ci_high"]
+PRECISE = ["indicator", "estimate", "se", "df"]
+
+
+def public_trends(wave: Wave, outcome: results.WaveResults, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Each indicator in every wave of the questionnaire that has a published release, as that
+    release shows it (same rounding, same symbols), then this wave as this draft shows it. A
+    change is given only between two shown figures, from the full-precision results each
+    release was made from, at the release's precision. Nothing hidden or unpublished enters."""
+    waves = []
+    for other in results.comparable_waves(wave):
+        if other.id == wave.id:
+            shown, source = indicators, outcome.table
+        else:
+            release = current_release(other)
+            if release is None:
+                continue
+            shown = pd.DataFrame(release.tables["indicators"])
+            stored = snapshots.of_run(release.weight_run_id)  # none for a release older than snapshots
+            source = snapshots.frame_of(stored.content["table"]) if stored else None
+        overall = shown.loc[shown["breakdown"] == "", TREND_FIGURES]
+        full = (
+            pd.DataFrame(columns=PRECISE)
+            if source is None
+            else source.loc[source["breakdown"] == "", PRECISE]
+        )
+        rows = overall.merge(full, on="indicator", how="left").astype({c: float for c in PRECISE[1:]})
+        rows.loc[rows["percent"].isna(), ["estimate", "se", "df"]] = np.nan  # hidden: no change either
+        waves.append(rows.assign(wave_id=other.id, wave_name=other.name, fieldwork=f"{other.opens_at:%B %Y}"))
+    if len(waves) < 2:
+        return pd.DataFrame()
+    stacked = pd.concat(waves, ignore_index=True)
+    trend = pd.concat(
+        [wave_changes(rows) for _, rows in stacked.groupby("indicator", sort=False)], ignore_index=True
+    )
+    trend[CHANGE_COLUMNS] = (trend[CHANGE_COLUMNS].astype(float) * 100).round(RELEASE_DECIMALS)
+    trend["change_p"] = trend["change_p"].astype(float).round(3)
+    return trend.drop(columns=["estimate", "se", "df"])
+
+
+def current_release(wave: Wave) -> Release | None:
+    """The wave's published release (a superseded one is no longer current)."""
+    return db.session.scalar(
+        select(Release).where(Release.wave_id == wave.id, Release.state == ReleaseState.PUBLISHED)
+    )
+
+
+def check_publisher(release: Release, actor: StaffUser | None) -> None:
+    """Four eyes: whoever prepared a draft does not publish it; only a draft is published."""
+    if release.state is not ReleaseState.DRAFT:
+        raise SurveyError(f"This release is {release.state.value}: only a draft can be published.")
     if actor is not None and actor.id == release.prepared_by_id:
         raise SurveyError("Someone other than the person who prepared this release must publish it.")
+
+
+def publish(release: Release, actor: StaffUser | None) -> Release:
+    """Publishes a draft (four eyes: never by the person who prepared it), stores its files
+    rendered once, and supersedes the wave's previous published release, which stays readable
+    with a banner."""
+    check_publisher(release, actor)
     if checksum(release.tables, release.methodology) != release.checksum:
         raise SurveyError("This draft's tables do not match their checksum; prepare it again.")
     previous = db.session.scalars(
@@ -143,6 +189,7 @@ def publish(release: Release, actor: StaffUser | None) -> Release:
         release.supersedes_id = old.id
     release.publish(actor.id if actor else None)
     db.session.flush()
+    release_files.store(release)
     return release
 
 

@@ -11,10 +11,8 @@ import pandas as pd
 from sqlalchemy import select
 
 from analysis import IndicatorSpec
-from analysis.compare import wave_changes
 from analysis.equality import equality_table
 from analysis.publish import indicator_tables
-from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import (
     Audience,
@@ -46,7 +44,8 @@ BREAKDOWNS = {
         ("parent_of_pupil", "Parent of a school pupil"),
     ],
 }
-AREA_BREAKDOWNS = frozenset({"borough"})
+AREA = "borough"  # the breakdown that is an area (its own disclosure rule, the funnel plot)
+AREA_BREAKDOWNS = frozenset({AREA})
 INTERSECTION = "_x_"
 
 
@@ -58,7 +57,9 @@ class WaveResults:
     equality: pd.DataFrame  # analysis.equality.COLUMNS
     titles: dict[str, str]  # breakdown column -> title
     labels: dict[str, dict[str, str]]  # breakdown column -> {group code: label}
-    frame: pd.DataFrame  # the weighted respondents with their breakdown columns
+    # The weighted respondents with their breakdown columns, when just computed (a stored
+    # snapshot keeps tables, not respondents).
+    frame: pd.DataFrame | None = None
 
     def label(self, breakdown: str, group: str) -> str:
         return self.labels.get(breakdown, {}).get(group, group) if breakdown else "All"
@@ -125,14 +126,9 @@ def breakdown_frame(
     return frame, titles, labels
 
 
-def wave_results(
-    wave: Wave, weight_run: WeightRun | None = None, dataset: datasets.Dataset | None = None
-) -> WaveResults:
-    """Every built-in indicator of the wave, overall and by every breakdown (``dataset``: the
-    wave already loaded, if it is)."""
-    weight_run = weight_run or weighting.latest_run(wave)
-    if weight_run is None:
-        raise SurveyError("This wave has not been weighted yet.")
+def wave_results(wave: Wave, weight_run: WeightRun, dataset: datasets.Dataset | None = None) -> WaveResults:
+    """Every built-in indicator of the wave, overall and by every breakdown, for the responses
+    ``weight_run`` weighed (``dataset``: the wave already loaded, if it is)."""
     dataset = dataset or datasets.load(wave)
     frame, margins = weighting.weighted(dataset, weight_run)
     frame, titles, labels = breakdown_frame(dataset, frame, wave.audience)
@@ -168,32 +164,4 @@ def comparable_waves(wave: Wave) -> list[Wave]:
             .where(Questionnaire.key == wave.version.questionnaire.key, Wave.opens_at <= wave.opens_at)
             .order_by(Wave.opens_at, Wave.id)
         )
-    )
-
-
-def trends(wave: Wave, current: WaveResults | None = None) -> pd.DataFrame:
-    """Each indicator's overall figure in every weighted wave of its questionnaire up to this
-    one (the latest converged run of each), with the change since the wave before it.
-    ``current``, this wave's results already computed, saves computing them again."""
-    tables = []
-    for other in comparable_waves(wave):
-        if current is not None and other.id == wave.id:
-            table = current.table[current.table["breakdown"] == ""]
-        else:
-            run = weighting.latest_run(other, converged=True)
-            if run is None:
-                continue
-            dataset = datasets.load(other)
-            frame, margins = weighting.weighted(dataset, run)
-            table = indicator_tables(
-                frame, indicator_specs(other), "weight", margins=margins, **dataset.design
-            )
-        tables.append(
-            table.assign(wave_id=other.id, wave_name=other.name, fieldwork=other.opens_at.strftime("%B %Y"))
-        )
-    if not tables:
-        return pd.DataFrame()
-    stacked = pd.concat(tables, ignore_index=True)
-    return pd.concat(
-        [wave_changes(rows) for _, rows in stacked.groupby("indicator", sort=False)], ignore_index=True
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,7 @@ from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import PopulationMargin, StaffUser, Wave, WeightRun
 from survey_app.services import datasets
+from survey_app.services.records import records
 
 log = logging.getLogger(__name__)
 NOT_STATED = "not_stated"
@@ -136,7 +136,7 @@ def run(
             "bounds": list(bounds) if bounds else None,
             "not_stated": not_stated,
         },
-        margins=_records(used),
+        margins=records(used),
         converged=result.converged,
         iterations=result.iterations,
         max_error=result.max_error,
@@ -150,10 +150,6 @@ def run(
     db.session.flush()
     log.info("weight run %s for wave %s: converged=%s", weight_run.id, wave.id, result.converged)
     return weight_run
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def latest_run(wave: Wave, converged: bool = False) -> WeightRun | None:
@@ -175,15 +171,18 @@ def weights_of(weight_run: WeightRun) -> pd.Series:
 
 
 def weighted(dataset: datasets.Dataset, weight_run: WeightRun) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The dataset with the run's weights and its weighting columns (``w_<variable>``, with
-    ``not_stated`` filled in), and the margins under those names: what calibration-aware
-    standard errors need, leaving the answer columns as respondents gave them."""
+    """The responses the run weighed (not those that arrived after it) with its weights and
+    weighting columns (``w_<variable>``, with ``not_stated`` filled in), and the margins under
+    those names: what calibration-aware standard errors need, leaving the answer columns as
+    respondents gave them."""
     margins = pd.DataFrame(weight_run.margins).drop(columns="source_note")
     frame = dataset.frame.copy()
     for variable, rows in margins.groupby("variable", sort=False):
         frame[f"w_{variable}"] = stated_or_not(frame[variable], set(rows["category"]) - {NOT_STATED})
     margins["variable"] = "w_" + margins["variable"]
-    return frame.assign(weight=weights_of(weight_run).reindex(frame.index)), margins
+    weights = weights_of(weight_run)
+    frame = frame[frame.index.isin(weights.index)]
+    return frame.assign(weight=weights.reindex(frame.index)), margins
 
 
 def margin_shares(frame: pd.DataFrame, weight_run: WeightRun) -> pd.DataFrame:

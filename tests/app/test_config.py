@@ -28,6 +28,16 @@ def test_production_refuses_rate_limits_that_do_not_hold_across_workers(monkeypa
         create_app(ProductionConfig)
 
 
+@pytest.mark.parametrize("queue", ["", "memory://"])
+def test_production_refuses_to_weigh_inside_web_workers(monkeypatch, queue):
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:p@db/surveys")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("JOB_QUEUE_URL", queue)
+    with pytest.raises(RuntimeError, match="JOB_QUEUE_URL"):
+        create_app(ProductionConfig)
+
+
 def test_behind_one_proxy_the_client_address_is_the_one_nginx_saw_not_a_forged_one(tmp_path):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/p.sqlite3", PROXY_HOPS=1)
 

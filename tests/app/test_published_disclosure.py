@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from analysis.publish import indicator_outcome
 from survey_app.extensions import db
 from survey_app.models import StaffUser, Wave
-from survey_app.services import releases, results, weighting
+from survey_app.services import releases, results, snapshots, weighting
 from tests.support import populate_pupil_wave
 
 FLOOR = 10
@@ -165,14 +165,14 @@ def test_no_published_form_lets_a_reader_work_out_a_small_group(app, client, wor
     with app.app_context():
         wave = db.session.get(Wave, world.pupil_wave_id)
         populate_pupil_wave(wave, responses, seed=seed)
-        weighting.run(wave, None)
+        snapshots.weigh(wave, None)
         people = {user.email: user for user in db.session.scalars(sa.select(StaffUser))}
         release = releases.create_draft(wave, people["analyst@example.org"])
         releases.publish(release, people["admin@example.org"])
         db.session.commit()
         release_id = release.id
         published = pd.DataFrame(release.tables["indicators"])
-        sets = _respondent_sets(results.wave_results(wave), published)
+        sets = _respondent_sets(results.wave_results(wave, weighting.latest_run(wave)), published)
     names = set(published["name"])
     forms = {
         "page": shown_on_page(client.get(f"/results/{release_id}").get_data(as_text=True), names),

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from analysis.disclosure import CONFIDENTIAL
 from survey_app.extensions import db
 from survey_app.models import Borough, CodeKind, School, Wave, WaveSchool
-from survey_app.services import microdata, releases, results, weighting
+from survey_app.services import microdata, releases, results, snapshots
 from survey_app.services.access_codes import create_codes
 from tests.support import populate_pupil_wave, require
 
@@ -76,7 +76,7 @@ def test_every_figure_of_a_release_agrees_with_r_survey_on_the_exported_microdat
     require(shutil.which("Rscript") is not None, "R (Rscript with the survey package)")
     with app.app_context():
         wave = _sampled_wave(world)
-        run = weighting.run(wave, None)
+        run = snapshots.weigh(wave, None)
         assert run.converged
         outcome = results.wave_results(wave, run)
         assert outcome.frame["base_weight"].nunique() > 1  # unequal base weights

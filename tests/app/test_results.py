@@ -4,7 +4,6 @@ public results site, which never shows a draft (issue 9)."""
 from __future__ import annotations
 
 import io
-import random
 import uuid
 
 import pandas as pd
@@ -16,18 +15,15 @@ from survey_app.extensions import db
 from survey_app.models import (
     Answer,
     AuditEvent,
-    CodeKind,
-    PopulationMargin,
     Release,
     ReleaseState,
     Response,
     StaffUser,
     Wave,
 )
-from survey_app.services import demo, releases, results, waves, weighting
-from survey_app.services.access_codes import create_codes
+from survey_app.services import releases, snapshots, weighting
 from survey_app.services.exports import RELEASE_CSV_COLUMNS
-from tests.support import csrf_token, populate_pupil_wave
+from tests.support import csrf_token, later_wave, populate_pupil_wave
 
 
 @pytest.fixture
@@ -46,7 +42,7 @@ def _user(email: str) -> StaffUser:
 def test_a_weight_run_stores_a_weight_per_response_meeting_the_margins(app, wave_id):
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
-        run = weighting.run(wave, None)
+        run = snapshots.weigh(wave, None)
         db.session.commit()
         assert run.converged and run.responses == 500
         weights = weighting.weights_of(run)
@@ -70,7 +66,7 @@ def test_a_weight_run_stores_a_weight_per_response_meeting_the_margins(app, wave
 def test_releases_need_four_eyes_never_change_and_are_corrected_by_a_new_one(app, wave_id):
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
-        weighting.run(wave, None)
+        snapshots.weigh(wave, None)
         analyst, admin = _user("analyst@example.org"), _user("admin@example.org")
         first = releases.create_draft(wave, analyst)
         with pytest.raises(Exception, match="Someone other than the person who prepared"):
@@ -97,7 +93,7 @@ def test_releases_need_four_eyes_never_change_and_are_corrected_by_a_new_one(app
 def test_a_release_publishes_only_protected_rounded_figures(app, wave_id):
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
-        weighting.run(wave, None)
+        snapshots.weigh(wave, None)
         table = pd.DataFrame(releases.create_draft(wave, None).tables["indicators"])
     assert not {"se", "deff", "n_eff", "n", "estimate"} & set(table.columns)
     visible = table[table["symbol"] != CONFIDENTIAL]
@@ -111,7 +107,7 @@ def test_a_release_publishes_only_protected_rounded_figures(app, wave_id):
 def test_a_draft_is_never_public_and_a_published_release_is(app, client, wave_id, staff):
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
-        weighting.run(wave, None)
+        snapshots.weigh(wave, None)
         draft = releases.create_draft(wave, _user("analyst@example.org"), title="DRAFT-7Q3ZX")
         db.session.commit()
         draft_id = draft.id
@@ -183,7 +179,7 @@ def test_an_analyst_signs_in_to_the_results_page_not_a_403(app, staff):
 
 def _published_release(app, wave_id) -> Release:
     wave = db.session.get(Wave, wave_id)
-    weighting.run(wave, None)
+    snapshots.weigh(wave, None)
     release = releases.create_draft(wave, _user("analyst@example.org"))
     releases.publish(release, _user("admin@example.org"))
     db.session.commit()
@@ -202,7 +198,7 @@ def test_release_workbooks_follow_the_gss_layout_and_hold_exactly_the_published_
         sheets = pd.read_excel(io.BytesIO(response.data), sheet_name=None, engine=engine, header=None)
         assert list(sheets)[:3] == ["Cover", "Contents", "Notes"], fmt
         tables = [name for name in sheets if name.startswith("Table_")]
-        assert len(tables) == table["breakdown"].nunique() + 2  # + equality, trends
+        assert len(tables) == table["breakdown"].nunique() + 1  # + equality; one wave has no trend
         cells = pd.concat([sheets[name] for name in tables]).map(str)
         text = " ".join(cells.to_numpy().ravel())
         # Every hidden figure appears as its symbol; every shown percentage appears as itself.
@@ -218,8 +214,8 @@ def test_the_equality_view_compares_each_shown_group_with_everyone_else(app, wav
 
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
-        weighting.run(wave, None)
-        outcome = results.wave_results(wave)
+        snapshots.weigh(wave, None)
+        outcome = snapshots.outcome(snapshots.latest(wave))
     equality, table = outcome.equality, outcome.table
     assert not equality.empty
     shown = table[table["symbol"] != CONFIDENTIAL].set_index(["indicator", "breakdown", "group"])
@@ -238,40 +234,12 @@ def test_the_equality_view_compares_each_shown_group_with_everyone_else(app, wav
 
 
 def test_trends_compare_each_wave_with_the_one_before(app, world, wave_id):
-    from datetime import timedelta
-
     with app.app_context():
         first = db.session.get(Wave, wave_id)
-        weighting.run(first, None)
-        second = Wave(
-            name="Pupil wave 2",
-            slug="pupil-wave-2",
-            version=first.version,
-            audience=first.audience,
-            opens_at=first.opens_at + timedelta(hours=1),
-            closes_at=first.closes_at,
-        )
-        db.session.add(second)
-        second.open()
-        db.session.flush()
-        for link in first.schools:
-            waves.set_expected(second, link.school, 100)
-        create_codes(second, CodeKind.CLASS, 1, school=first.schools[0].school, class_label="7A")
-        demo.add_pupil_responses(second, 300, random.Random(3), max_text=1000)  # noqa: S311
-        for margin in db.session.scalars(
-            sa.select(PopulationMargin).where(PopulationMargin.wave_id == first.id)
-        ).all():
-            db.session.add(
-                PopulationMargin(
-                    wave=second,
-                    variable=margin.variable,
-                    category=margin.category,
-                    proportion=margin.proportion,
-                    source_note="test",
-                )
-            )
-        weighting.run(second, None)
-        trend = results.trends(second)
+        snapshots.weigh(first, None)
+        second = later_wave(first, "Pupil wave 2", 300, seed=3)
+        snapshots.weigh(second, None)
+        trend = snapshots.frame_of(snapshots.latest(second).content["trends"])
     assert list(trend["wave_name"].unique()) == ["Pupil wave", "Pupil wave 2"]
     for _, rows in trend.groupby("indicator"):
         before, after = rows.iloc[0], rows.iloc[1]

@@ -37,6 +37,7 @@ from tests.support import (
     csrf_token,
     drop_pg_database,
     make_staff,
+    populate_pupil_wave,
     postgres_available,
     require,
 )
@@ -286,3 +287,47 @@ def test_a_database_outage_gives_quick_503s_and_the_app_recovers(pg_app, stack, 
             .where(Response.submission_uuid == uuid.UUID(submission))
         )
     assert sent == len(AWARE_PUPIL)
+
+
+def test_weighing_runs_on_the_rq_worker_and_the_wave_page_shows_its_progress(pg_app, stack):
+    """The web worker only records and queues the job; `flask jobs worker` weighs, builds the
+    results snapshot, and the wave page (refreshing itself meanwhile) then shows the results."""
+    from rq.registry import FinishedJobRegistry
+
+    from survey_app import jobs
+    from survey_app.models import Job, JobState, Wave
+
+    secret = pyotp.random_base32()
+    with pg_app.app_context():
+        populate_pupil_wave(db.session.get(Wave, pg_app.world.pupil_wave_id), 300, seed=21)
+        make_staff("jobs-analyst@example.org", "analyst")
+        db.session.scalar(
+            sa.select(StaffUser).where(StaffUser.email == "jobs-analyst@example.org")
+        ).totp_secret = secret
+        db.session.commit()
+        db.session.remove()
+    redis.Redis.from_url(stack.redis).flushdb()  # earlier tests' failed sign-ins
+    client = _https_client(stack)
+    token = csrf_token(client.get("/staff/login").get_data())
+    client.post(
+        "/staff/login", {"csrf_token": token, "email": "jobs-analyst@example.org", "password": STAFF_PASSWORD}
+    )
+    token = csrf_token(client.get("/staff/code").get_data())
+    assert (
+        client.post("/staff/code", {"csrf_token": token, "code": pyotp.TOTP(secret).now()}).status_code == 303
+    )
+    wave_url = f"/analysis/waves/{pg_app.world.pupil_wave_id}"
+    token = csrf_token(client.get(wave_url).get_data())
+    assert client.post(wave_url + "/weigh", {"csrf_token": token}).status_code == 303
+    deadline = time.monotonic() + 90
+    while "Headline indicators" not in (text := client.get(wave_url).get_data()):
+        assert time.monotonic() < deadline, "the worker never finished the job"
+        assert "Weighing failed" not in text, text
+        time.sleep(0.5)
+    with pg_app.app_context():
+        job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
+        assert job.state is JobState.DONE and job.result_id is not None
+        queued_id = jobs.rq_id(job)
+        db.session.remove()
+    finished = FinishedJobRegistry(jobs.QUEUE_NAME, connection=redis.Redis.from_url(stack.redis))
+    assert queued_id in finished.get_job_ids()

@@ -144,8 +144,12 @@ def jobs_worker(database_url: str, env: dict[str, str]) -> Iterator[subprocess.P
     try:
         yield process
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        process.terminate()  # RQ's warm shut down: a job in hand is finished first
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 @dataclass

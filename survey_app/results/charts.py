@@ -9,19 +9,20 @@ carries the same numbers (a chart alone is not accessible).
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import pandas as pd
 
 BLUE, BLACK, RED, GREY = "#1d70b8", "#0b0c0c", "#d4351c", "#505a5f"
 FONT = {"family": "Arial, sans-serif", "color": BLACK}
 Figure = dict[str, Any]
 
 
-def _numbers(values: pd.Series) -> list[float | None]:
-    """A column as JSON numbers, a missing value as ``None`` (plotly.js leaves a gap)."""
-    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values]
+Row = dict[str, Any]
+
+
+def _number(value: Any) -> float | None:
+    """A figure as a JSON number, a missing one (``None`` or NaN) as ``None``: plotly.js leaves
+    a gap."""
+    return None if value is None or value != value else float(value)
 
 
 def _figure(data: list[dict], title: str, height: int, shapes: list[dict] = (), **axes) -> Figure:
@@ -40,13 +41,22 @@ def _figure(data: list[dict], title: str, height: int, shapes: list[dict] = (), 
     }
 
 
-def _error(high: pd.Series, centre: pd.Series, low: pd.Series) -> dict:
-    """Asymmetric error bars; none where the interval is missing."""
+def _error(rows: list[Row], centre: str, low: str = "ci_low", high: str = "ci_high") -> dict:
+    """Asymmetric error bars around ``centre``; none where the interval is missing."""
+
+    def arm(a: str, b: str) -> list[float]:
+        return [
+            (_number(row[a]) - _number(row[b]))
+            if _number(row[a]) is not None and _number(row[b]) is not None
+            else 0
+            for row in rows
+        ]
+
     return {
         "type": "data",
         "symmetric": False,
-        "array": _numbers((high.astype(float) - centre.astype(float)).fillna(0)),
-        "arrayminus": _numbers((centre.astype(float) - low.astype(float)).fillna(0)),
+        "array": arm(high, centre),
+        "arrayminus": arm(centre, low),
         "color": BLACK,
     }
 
@@ -65,20 +75,19 @@ def _line(axis: str, at: float) -> dict:
     }
 
 
-def indicator_figure(rows: pd.DataFrame, title: str) -> Figure:
-    """``rows``: ``label, percent, ci_low, ci_high, symbol`` (percentages, NaN when hidden)."""
-    percent = rows["percent"].astype(float)
-    shown = percent.notna()
+def indicator_figure(rows: list[Row], title: str) -> Figure:
+    """``rows``: ``label, percent, ci_low, ci_high, symbol`` (percentages, missing when hidden)."""
+    percents = [_number(row["percent"]) for row in rows]
     bar = {
         "type": "bar",
         "orientation": "h",
-        "y": list(rows["label"]),
-        "x": _numbers(percent.where(shown, 0)),
+        "y": [row["label"] for row in rows],
+        "x": [p or 0 for p in percents],
         "marker": {"color": BLUE},
-        "error_x": _error(rows["ci_high"], percent, rows["ci_low"]),
+        "error_x": _error(rows, "percent"),
         "text": [
-            f"{p:g}% {s or ''}".strip() if ok else (s or "[x]")
-            for p, s, ok in zip(percent, rows["symbol"], shown, strict=True)
+            f"{p:g}% {row['symbol'] or ''}".strip() if p is not None else (row["symbol"] or "[x]")
+            for p, row in zip(percents, rows, strict=True)
         ],
         "textposition": "outside",
         "cliponaxis": False,
@@ -93,21 +102,21 @@ def indicator_figure(rows: pd.DataFrame, title: str) -> Figure:
     )
 
 
-def difference_figure(rows: pd.DataFrame, title: str) -> Figure:
+def difference_figure(rows: list[Row], title: str) -> Figure:
     """``rows``: ``label, difference, ci_low, ci_high, flagged`` (percentage points): each
     group against the rest, flagged differences in red, a line at no difference."""
-    flagged = rows["flagged"].astype(bool)
+    flagged = [bool(row["flagged"]) for row in rows]
     points = {
         "type": "scatter",
         "mode": "markers",
-        "y": list(rows["label"]),
-        "x": _numbers(rows["difference"].astype(float)),
+        "y": [row["label"] for row in rows],
+        "x": [_number(row["difference"]) for row in rows],
         "marker": {
             "color": [RED if f else GREY for f in flagged],
             "size": 9,
             "symbol": ["diamond" if f else "circle" for f in flagged],
         },
-        "error_x": _error(rows["ci_high"], rows["difference"], rows["ci_low"]),
+        "error_x": _error(rows, "difference"),
         "hoverinfo": "skip",
     }
     return _figure(
@@ -120,15 +129,15 @@ def difference_figure(rows: pd.DataFrame, title: str) -> Figure:
     )
 
 
-def trend_figure(rows: pd.DataFrame, title: str) -> Figure:
+def trend_figure(rows: list[Row], title: str) -> Figure:
     """``rows``: ``wave_name, percent, ci_low, ci_high`` in time order."""
     line = {
         "type": "scatter",
         "mode": "lines+markers",
-        "x": list(rows["wave_name"]),
-        "y": _numbers(rows["percent"].astype(float)),
+        "x": [row["wave_name"] for row in rows],
+        "y": [_number(row["percent"]) for row in rows],
         "line": {"color": BLUE},
-        "error_y": _error(rows["ci_high"], rows["percent"], rows["ci_low"]),
+        "error_y": _error(rows, "percent"),
         "hoverinfo": "skip",
     }
     return _figure(

@@ -8,6 +8,7 @@ and its chart always come from one row.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pandas as pd
 
@@ -15,6 +16,7 @@ from survey_app import jobs
 from survey_app.models import Release, ReleaseState, Wave
 from survey_app.results import charts
 from survey_app.services import snapshots, weighting
+from survey_app.services.records import records
 
 PERCENT_COLUMNS = ["percent", "ci_low", "ci_high"]
 CHANGE_COLUMNS = ["change", "change_ci_low", "change_ci_high"]
@@ -25,81 +27,97 @@ def figure_json(figure: charts.Figure) -> str:
     return json.dumps(figure, separators=(",", ":"), allow_nan=False)
 
 
-def sections(table: pd.DataFrame) -> list[dict]:
+Row = dict[str, Any]
+
+
+def _grouped(rows: list[Row], key: str) -> list[tuple[Any, list[Row]]]:
+    """Rows grouped by ``key``, groups in the order they first appear (tables are stored in
+    questionnaire order)."""
+    groups: dict[Any, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return list(groups.items())
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value  # stored as None; NaN fails the second test
+
+
+def sections(table: list[Row]) -> list[dict]:
     """Per breakdown, per indicator: the rows (label, percent, CI, n, symbol) and a chart."""
     out = []
-    for breakdown, by in table.groupby("breakdown", sort=False):
-        title = by["breakdown_title"].iloc[0] if breakdown else "All respondents"
+    for breakdown, by in _grouped(table, "breakdown"):
         panels = []
-        for _, rows in by.groupby("indicator", sort=False):
-            rows = rows.rename(columns={"group_label": "label"}).assign(
-                shown=lambda t: t[["percent", "n_rounded"]].notna().all(axis=1)
-            )
-            panels.append(
+        for _, rows in _grouped(by, "indicator"):
+            rows = [
                 {
-                    "name": rows["name"].iloc[0],
-                    "rows": rows.to_dict("records"),
-                    "figure": figure_json(charts.indicator_figure(rows, rows["name"].iloc[0])),
+                    **row,
+                    "label": row["group_label"],
+                    "shown": _present(row["percent"]) and _present(row["n_rounded"]),
                 }
+                for row in rows
+            ]
+            name = rows[0]["name"]
+            panels.append(
+                {"name": name, "rows": rows, "figure": figure_json(charts.indicator_figure(rows, name))}
             )
+        title = by[0]["breakdown_title"] if breakdown else "All respondents"
         out.append({"key": breakdown or "all", "title": title, "panels": panels})
     return out
 
 
-def headlines(table: pd.DataFrame) -> list[dict]:
+def headlines(table: list[Row]) -> list[Row]:
     """The overall rows, each with its plain sentence."""
-    rows = table[table["breakdown"] == ""].to_dict("records")
+    rows = [dict(row) for row in table if row["breakdown"] == ""]
     for row in rows:
         interval = (
             f"95% CI {row['ci_low']:g}% to {row['ci_high']:g}%"
-            if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"])
+            if _present(row["ci_low"]) and _present(row["ci_high"])
             else "no confidence interval: too few schools in the design"
         )
         row["sentence"] = (
             f"{row['name']}: {row['percent']:g}% ({interval}), based on about "
             f"{int(row['n_rounded']):,} respondents."
-            if pd.notna(row["percent"]) and pd.notna(row["n_rounded"])
+            if _present(row["percent"]) and _present(row["n_rounded"])
             else f"{row['name']}: not shown ({row['symbol'] or '[x]'})."
         )
     return rows
 
 
-def equality_panels(equality: pd.DataFrame, table: pd.DataFrame) -> list[dict]:
+def equality_panels(equality: list[Row], table: list[Row]) -> list[dict]:
     """Per indicator: every group against the rest (points), with the group's own figure."""
-    if equality.empty:
-        return []
-    own = table.set_index(["indicator", "breakdown", "group"])["percent"]
+    own = {(r["indicator"], r["breakdown"], r["group"]): r["percent"] for r in table}
     panels = []
-    for _, rows in equality.groupby("indicator", sort=False):
-        rows = rows.assign(
-            label=rows["breakdown_title"] + ": " + rows["group_label"],
-            percent=[
-                own.get(key) for key in zip(rows["indicator"], rows["breakdown"], rows["group"], strict=True)
-            ],
-        )
-        name = rows["name"].iloc[0]
+    for _, rows in _grouped(equality, "indicator"):
+        rows = [
+            {
+                **row,
+                "label": f"{row['breakdown_title']}: {row['group_label']}",
+                "percent": own.get((row["indicator"], row["breakdown"], row["group"])),
+            }
+            for row in rows
+        ]
+        name = rows[0]["name"]
         panels.append(
             {
                 "name": name,
-                "rows": rows.to_dict("records"),
-                "flagged": rows.loc[rows["flagged"], "label"].tolist(),
+                "rows": rows,
+                "flagged": [row["label"] for row in rows if row["flagged"]],
                 "figure": figure_json(charts.difference_figure(rows, name)),
             }
         )
     return panels
 
 
-def trend_panels(trend: pd.DataFrame) -> list[dict]:
+def trend_panels(trend: list[Row]) -> list[dict]:
     """Per indicator: its figure in each wave and the change since the wave before."""
-    if trend.empty:
-        return []
     return [
         {
-            "name": rows["name"].iloc[0],
-            "rows": rows.to_dict("records"),
-            "figure": figure_json(charts.trend_figure(rows, rows["name"].iloc[0])),
+            "name": rows[0]["name"],
+            "rows": rows,
+            "figure": figure_json(charts.trend_figure(rows, rows[0]["name"])),
         }
-        for _, rows in trend.groupby("indicator", sort=False)
+        for _, rows in _grouped(trend, "indicator")
     ]
 
 
@@ -124,12 +142,12 @@ def release_context(release: Release) -> dict:
 
 
 def _release_parts(tables: dict) -> dict:
-    table = pd.DataFrame(tables["indicators"])
+    table = tables["indicators"]
     return {
         "headlines": headlines(table),
         "sections": sections(table),
-        "equality": equality_panels(pd.DataFrame(tables.get("equality", [])), table),
-        "trends": trend_panels(pd.DataFrame(tables.get("trends", []))),
+        "equality": equality_panels(tables.get("equality", []), table),
+        "trends": trend_panels(tables.get("trends", [])),
     }
 
 
@@ -167,9 +185,13 @@ def wave_context(wave: Wave) -> dict:
         return context
     outcome, content = snapshots.outcome(snapshot), snapshot.content
     table = outcome.labelled(outcome.table)
-    shown = _percentages(table.assign(percent=table["estimate"], n_rounded=table["n"]), PERCENT_COLUMNS)
-    equality = _percentages(outcome.labelled(outcome.equality), ["difference", "ci_low", "ci_high"]).round(
-        {"p_value": 3, "p_holm": 3}
+    shown = records(
+        _percentages(table.assign(percent=table["estimate"], n_rounded=table["n"]), PERCENT_COLUMNS)
+    )
+    equality = records(
+        _percentages(outcome.labelled(outcome.equality), ["difference", "ci_low", "ci_high"]).round(
+            {"p_value": 3, "p_holm": 3}
+        )
     )
     trend = snapshots.frame_of(content["trends"])
     if not trend.empty:
@@ -184,7 +206,7 @@ def wave_context(wave: Wave) -> dict:
         "headlines": headlines(shown),
         "sections": sections(shown),
         "equality": equality_panels(equality, shown),
-        "trends": trend_panels(trend),
+        "trends": trend_panels(records(trend)),
         "funnels": funnel_panels(content["funnels"]),
         "margins": content["margins"],
         "weights_figure": figure_json(charts.weights_figure(content["weights_histogram"])),

@@ -73,7 +73,7 @@ def test_an_analyst_weighs_reads_and_drafts_and_an_admin_publishes(server, brows
     audit("results home")
     page.click("text=Pupil wave")
     page.click("button:text('Weigh the responses now')")
-    assert "Weighted." in page.content()
+    assert "Weighted: the results below are from this weighting." in page.content()
     for heading in (
         "Headline indicators",
         "Equality view",

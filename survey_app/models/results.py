@@ -71,7 +71,8 @@ class Release(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     state: Mapped[ReleaseState] = mapped_column(enum_column(ReleaseState), default=ReleaseState.DRAFT)
     # Every number the release publishes: {"indicators": [rows...], ...} in published form.
-    tables: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: lists of releases read titles and dates, never every release's tables.
+    tables: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     methodology: Mapped[str] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(String(64))
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

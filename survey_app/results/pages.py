@@ -138,7 +138,7 @@ def release_context(release: Release) -> dict:
     charts and sentences are built once per process and served from memory after that."""
     if release.state is ReleaseState.DRAFT:
         return {"release": release, **_release_parts(release.tables)}
-    return {"release": release, **_published_parts(release.id, release.checksum, release.tables)}
+    return {"release": release, **_published_parts(release)}
 
 
 def _release_parts(tables: dict) -> dict:
@@ -155,12 +155,14 @@ _PUBLISHED: dict[tuple[int, str], dict] = {}
 PUBLISHED_CACHE_SIZE = 32
 
 
-def _published_parts(release_id: int, checksum: str, tables: dict) -> dict:
-    key = (release_id, checksum)
+def _published_parts(release: Release) -> dict:
+    """Built on a worker's first view of the release; its (deferred) tables are not even read
+    after that."""
+    key = (release.id, release.checksum)
     if key not in _PUBLISHED:
         if len(_PUBLISHED) >= PUBLISHED_CACHE_SIZE:
             _PUBLISHED.pop(next(iter(_PUBLISHED)))
-        _PUBLISHED[key] = _release_parts(tables)
+        _PUBLISHED[key] = _release_parts(release.tables)
     return _PUBLISHED[key]
 
 

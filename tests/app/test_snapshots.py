@@ -281,3 +281,25 @@ def test_with_a_queue_the_page_shows_the_job_waiting_and_a_lost_one_as_failed(
     assert refused.status_code == 303
     text = analyst.get(f"/analysis/waves/{wave_id}").get_data(as_text=True)
     assert "job queue cannot be reached" in text
+
+
+def test_release_lists_read_titles_not_tables(app, client, wave_id, staff):
+    with app.app_context():
+        snapshots.weigh(db.session.get(Wave, wave_id), None)
+        _publish(db.session.get(Wave, wave_id), "Listed release")
+        engine = db.engine
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        listed = client.get("/results/")
+        analyst = staff("analyst")
+        staff_list = analyst.get("/analysis/")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert listed.status_code == staff_list.status_code == 200
+    assert "Listed release" in listed.get_data(as_text=True)
+    assert statements and not [s for s in statements if "release.tables" in s]

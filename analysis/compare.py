@@ -89,16 +89,11 @@ def contrast(
 
 
 def compare_domains(
-    frame: pd.DataFrame,
+    design: SurveyDesign,
     outcome: str,
     category: str,
-    weight: str,
     domain_a: Filter,
     domain_b: Filter | None = None,
-    strata: str | None = None,
-    cluster: str | None = None,
-    margins: pd.DataFrame | None = None,
-    base_weight: str | None = None,
     where: Filter | None = None,
     level: float = 0.95,
 ) -> Comparison:
@@ -107,10 +102,9 @@ def compare_domains(
     ``domain_b`` defaults to the rest of the base (everyone in the base not in ``domain_a``).
     Degrees of freedom are those of the two domains together.
     """
-    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
-    coded = outcome_codes(frame, outcome, where)
-    in_a = filter_mask(frame, domain_a)
-    in_b = filter_mask(frame, domain_b) if domain_b is not None else ~in_a
+    coded = outcome_codes(design.frame, outcome, where)
+    in_a = filter_mask(design.frame, domain_a)
+    in_b = filter_mask(design.frame, domain_b) if domain_b is not None else ~in_a
     return compare_rows(design, coded, category, in_a, in_b, level)
 
 
@@ -129,20 +123,27 @@ def compare_rows(
     return _compared(design, k, domain_result(design, a, 0), domain_result(design, b, 0), used, level)
 
 
+def base_sums(design: SurveyDesign, coded: Outcome) -> DomainSums:
+    """The sums of everyone in the outcome's base: what each group is compared against."""
+    return domain_sums(design, coded, np.zeros(design.n_rows, np.int64), 1)
+
+
 def compare_with_rest(
     design: SurveyDesign,
     coded: Outcome,
     category: str,
     group_of_row: np.ndarray,
     groups: Sequence[int],
-    everyone: DomainSums,
+    everyone: DomainSums | None = None,
     level: float = 0.95,
 ) -> list[Comparison]:
-    """Each of ``groups`` (codes in ``group_of_row``) against the rest of ``everyone``, the
-    sums of the rows compared (every group's rows among them), in the order given. One pass
-    over the rows however many groups: the rest's sums are everyone's less the group's, and
-    ``everyone`` is taken once for all the breakdowns of an outcome."""
+    """Each of ``groups`` (codes in ``group_of_row``) against everyone else in the base,
+    including those in no group (they did not say): the one definition of "the rest" that the
+    equality view and :func:`each_against_rest` share. ``everyone`` (:func:`base_sums`) may be
+    passed in when it serves several breakdowns. One pass over the rows however many groups:
+    the rest's sums are everyone's less the group's."""
     k = _position(coded, category)
+    everyone = everyone if everyone is not None else base_sums(design, coded)
     by_group = domain_sums(design, coded, group_of_row, int(group_of_row.max(initial=-1)) + 1)
     rest, used = everyone - by_group, everyone.rows[0] > 0
     return [
@@ -169,26 +170,19 @@ def _compared(
 
 
 def each_against_rest(
-    frame: pd.DataFrame,
+    design: SurveyDesign,
     outcome: str,
     category: str,
-    weight: str,
     by: str,
-    strata: str | None = None,
-    cluster: str | None = None,
-    margins: pd.DataFrame | None = None,
-    base_weight: str | None = None,
     where: Filter | None = None,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """The equality view: every group of ``by`` against the other groups (rows with no
-    ``by`` answer are in neither), one row per group, flagged only where the CI excludes 0."""
-    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
-    coded = outcome_codes(frame, outcome, where)
-    codes, labels = codes_of(frame[by].astype("string"))  # 7 and "7" are one group
+    """Every group of ``by`` against everyone else in the base (as the equality view), one
+    row per group, flagged only where the CI excludes 0."""
+    coded = outcome_codes(design.frame, outcome, where)
+    codes, labels = codes_of(design.frame[by].astype("string"))  # 7 and "7" are one group
     present = [g for g in sorted(range(len(labels)), key=lambda g: labels[g]) if (codes == g).any()]
-    answered = domain_sums(design, coded, np.where(codes >= 0, 0, -1), 1)
-    results = compare_with_rest(design, coded, category, codes, present, answered, level)
+    results = compare_with_rest(design, coded, category, codes, present, level=level)
     return pd.DataFrame(
         [{"by": by, "group": labels[g], **asdict(result)} for g, result in zip(present, results, strict=True)]
     )

@@ -10,7 +10,7 @@ residuals from a regression on the weighting cells' model matrix, weighted by th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,9 +35,12 @@ class Calibration:
 
 @dataclass
 class SurveyDesign:
-    """Rows with final weights, cluster and stratum membership, and optional calibration.
+    """The respondents (``frame``) with their final weights, cluster and stratum membership,
+    and optional calibration: R's ``svydesign`` + ``calibrate``, or balance's ``Sample``.
 
-    Build it with :meth:`from_frame`; clusters are nested in strata (R's ``nest=TRUE``).
+    Build it once with :meth:`from_frame` and pass it to every estimator (estimates, the
+    release tables, the equality view, comparisons); clusters are nested in strata (R's
+    ``nest=TRUE``).
     """
 
     weights: np.ndarray
@@ -46,6 +49,8 @@ class SurveyDesign:
     clusters_in_stratum: np.ndarray
     calibration: Calibration | None = None
     lonely_strata: int = 0
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    clustered: bool = False  # rows sit in clusters (schools), not each on its own
 
     @property
     def n_rows(self) -> int:
@@ -84,6 +89,8 @@ class SurveyDesign:
             stratum_of_cluster,
             clusters_in_stratum,
             lonely_strata=int((clusters_in_stratum == 1).sum()),
+            frame=frame,
+            clustered=cluster is not None,
         )
         if margins is not None:
             design.calibration = _calibration(

@@ -16,9 +16,9 @@ import pandas as pd
 
 from analysis import disclosure
 from analysis.columns import codes_of
-from analysis.compare import compare_with_rest
+from analysis.compare import base_sums, compare_with_rest
 from analysis.design import SurveyDesign
-from analysis.estimates import domain_sums, outcome_codes
+from analysis.estimates import outcome_codes
 from analysis.publish import INDICATOR, IndicatorSpec, indicator_outcome
 
 COLUMNS = [
@@ -67,26 +67,22 @@ def holm(p_values: Sequence[float]) -> np.ndarray:
 
 
 def equality_table(
-    frame: pd.DataFrame,
+    design: SurveyDesign,
     indicators: Iterable[IndicatorSpec],
-    weight: str,
     breakdowns: Sequence[str],
     shown: pd.DataFrame,
-    strata: str | None = None,
-    cluster: str | None = None,
-    margins: pd.DataFrame | None = None,
-    base_weight: str | None = None,
     level: float = 0.95,
     thresholds: disclosure.Thresholds | None = None,
 ) -> pd.DataFrame:
-    """Each shown group of each breakdown against the rest, per indicator (``COLUMNS``).
+    """Each shown group of each breakdown against everyone else in the base, per indicator
+    (``COLUMNS``).
 
     ``shown`` is the release's disclosure-controlled table (``indicator_tables``): a
     comparison needs its group's cell and the overall cell to be visible there. Holm's
     family is one indicator within one breakdown.
     """
     thresholds = thresholds or disclosure.Thresholds()
-    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
+    frame = design.frame
     visible = shown[shown["symbol"] != disclosure.CONFIDENTIAL]
     cells = {
         key: list(zip(rows["group"], rows["n"], strict=True))
@@ -98,7 +94,7 @@ def equality_table(
         if (spec.key, "") not in cells or "yes" not in coded.categories:
             continue
         total = int(cells[(spec.key, "")][0][1])
-        everyone = domain_sums(design, coded, np.zeros(len(frame), np.int64), 1)  # vs all the others
+        everyone = base_sums(design, coded)  # once for every breakdown of the indicator
         for by in breakdowns:
             codes, labels = codes_of(frame[by])
             position = {label: i for i, label in enumerate(labels)}
@@ -108,7 +104,7 @@ def equality_table(
                 if total - int(n) >= thresholds.breakdown
             ]
             results = compare_with_rest(
-                design, coded, "yes", codes, [position[g] for g, _ in compared], everyone, level
+                design, coded, "yes", codes, [position[g] for g, _ in compared], everyone, level=level
             )
             family = [
                 {

@@ -108,14 +108,9 @@ def _schools(frame: pd.DataFrame, school_of_row: np.ndarray | None, by: str | No
 
 
 def indicator_tables(
-    frame: pd.DataFrame,
+    design: SurveyDesign,
     indicators: Iterable[IndicatorSpec],
-    weight: str,
     breakdowns: Sequence[str] = (),
-    strata: str | None = None,
-    cluster: str | None = None,
-    margins: pd.DataFrame | None = None,
-    base_weight: str | None = None,
     ci: str = "logit",
     level: float = 0.95,
     thresholds: disclosure.Thresholds | None = None,
@@ -124,11 +119,12 @@ def indicator_tables(
     """Every indicator overall and by every breakdown, disclosure control applied across all
     of them at once, at full precision (``ANALYST_COLUMNS``): the analyst's own view.
 
-    A breakdown may be any column, including an intersection made by the caller (e.g.
-    ethnic group × SEND) beside its margins: overlapping breakdowns are protected together.
+    A breakdown may be any column of the design's frame, including an intersection made by the
+    caller (e.g. ethnic group × SEND) beside its margins: overlapping breakdowns are protected
+    together.
     """
-    design = SurveyDesign.from_frame(frame, weight, strata, cluster, margins, base_weight)
-    school_of_row = design.cluster_of_row if cluster else None  # schools nest in boroughs
+    frame = design.frame
+    school_of_row = design.cluster_of_row if design.clustered else None  # schools nest in boroughs
     rows, groups = [], {}
     for spec in indicators:
         data = frame.assign(**{INDICATOR: indicator_outcome(frame, spec)})
@@ -187,16 +183,15 @@ def published(
 
 
 def release_table(
-    frame: pd.DataFrame,
+    design: SurveyDesign,
     indicators: Iterable[IndicatorSpec],
-    weight: str,
     breakdowns: Sequence[str] = (),
     decimals: int = 0,
-    **design,
+    thresholds: disclosure.Thresholds | None = None,
 ) -> pd.DataFrame:
     """The published form (``RELEASE_COLUMNS``) of :func:`indicator_tables`."""
     return published(
-        indicator_tables(frame, indicators, weight, breakdowns, **design), decimals, design.get("thresholds")
+        indicator_tables(design, indicators, breakdowns, thresholds=thresholds), decimals, thresholds
     )
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from analysis import IndicatorSpec
 from survey_app.exceptions import FrozenVersionError
 from survey_app.extensions import db
 from survey_app.models.types import UTCDateTime, enum_column, utcnow
@@ -153,7 +152,3 @@ class Indicator(db.Model):
     base_filter: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     # Codes of the indicator's own question left out of the base (e.g. "prefer not to say").
     excluded: Mapped[list[str]] = mapped_column("excluded_codes", JSON, default=list)
-
-    def spec(self) -> IndicatorSpec:
-        """The definition in the analysis library's terms."""
-        return IndicatorSpec(**{name: getattr(self, name) for name in IndicatorSpec.field_names()})

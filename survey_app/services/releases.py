@@ -15,10 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from analysis.compare import wave_changes
-from analysis.disclosure import DEFAULTS
-from analysis.equality import published_equality
-from analysis.publish import published
+from analysis import Thresholds, published, published_equality, wave_changes
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import Release, ReleaseState, StaffUser, Wave
@@ -26,6 +23,7 @@ from survey_app.services import release_files, results, snapshots
 from survey_app.services.records import records
 
 ILLUSTRATIVE = "ILLUSTRATIVE"
+DEFAULT_THRESHOLDS = Thresholds()
 RELEASE_DECIMALS = 0  # whole percentages, as official statistics publish them
 
 
@@ -70,13 +68,14 @@ def methodology(outcome: results.WaveResults) -> str:
         else "Variance: design-based Taylor linearisation allowing for the weighting (calibration).",
         "Intervals: 95% confidence intervals on the logit scale with the design's degrees of "
         "freedom (Korn-Graubard at 0% and 100%).",
-        f"Disclosure control: nothing is shown from fewer than {DEFAULTS.floor} respondents; a "
-        f"percentage in a breakdown needs {DEFAULTS.breakdown}; a borough needs "
-        f"{DEFAULTS.area_schools} schools and {DEFAULTS.area_base} respondents. Further cells are "
+        f"Disclosure control: nothing is shown from fewer than {DEFAULT_THRESHOLDS.floor} respondents; "
+        f"a percentage in a breakdown needs {DEFAULT_THRESHOLDS.breakdown}; a borough needs "
+        f"{DEFAULT_THRESHOLDS.area_schools} schools and {DEFAULT_THRESHOLDS.area_base} respondents. "
+        "Further cells are "
         "hidden so that no hidden figure can be worked out from the others in this release. "
         "Counts are rounded to the nearest 5; percentages are calculated before rounding. "
         "[c] confidential, [u] low reliability (fewer than 100 respondents or an effective "
-        f"sample under {DEFAULTS.reliable_n_eff:.0f}), [x] not available.",
+        f"sample under {DEFAULT_THRESHOLDS.reliable_n_eff:.0f}), [x] not available.",
         "Equality view: each group is compared with everyone else in the figure's base, "
         "including people who did not say which group they are in, so that a comparison "
         "reveals nothing the group's and the overall figures do not. The difference has a "

@@ -10,9 +10,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from analysis import IndicatorSpec
-from analysis.equality import equality_table
-from analysis.publish import indicator_tables
+from analysis import IndicatorSpec, SurveyDesign, equality_table, indicator_tables
 from survey_app.extensions import db
 from survey_app.models import (
     Audience,
@@ -75,7 +73,7 @@ class WaveResults:
 def indicator_specs(wave: Wave) -> list[IndicatorSpec]:
     key = wave.version.questionnaire.key
     return [
-        i.spec()
+        IndicatorSpec(**{name: getattr(i, name) for name in IndicatorSpec.field_names()})
         for i in db.session.scalars(
             select(Indicator).where(Indicator.questionnaire_key == key).order_by(Indicator.id)
         )
@@ -133,24 +131,9 @@ def wave_results(wave: Wave, weight_run: WeightRun, dataset: datasets.Dataset | 
     frame, margins = weighting.weighted(dataset, weight_run)
     frame, titles, labels = breakdown_frame(dataset, frame, wave.audience)
     specs = indicator_specs(wave)
-    table = indicator_tables(
-        frame,
-        specs,
-        "weight",
-        list(titles),
-        margins=margins,
-        area_breakdowns=AREA_BREAKDOWNS,
-        **dataset.design,
-    )
-    equality = equality_table(
-        frame,
-        specs,
-        "weight",
-        [b for b in titles if b not in AREA_BREAKDOWNS],
-        table,
-        margins=margins,
-        **dataset.design,
-    )
+    design = SurveyDesign.from_frame(frame, "weight", margins=margins, **dataset.design)  # built once
+    table = indicator_tables(design, specs, list(titles), area_breakdowns=AREA_BREAKDOWNS)
+    equality = equality_table(design, specs, [b for b in titles if b not in AREA_BREAKDOWNS], table)
     return WaveResults(wave, weight_run, table, equality, titles, labels, frame)
 
 

@@ -15,10 +15,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from analysis import funnel
-from analysis.compare import wave_changes
-from analysis.equality import COLUMNS as EQUALITY_COLUMNS
-from analysis.publish import ANALYST_COLUMNS
+from analysis import ANALYST_COLUMNS, EQUALITY_COLUMNS, classify_areas, funnel_curves, wave_changes
 from survey_app.extensions import db
 from survey_app.models import Release, ReleaseState, ResultsSnapshot, StaffUser, Wave, WeightRun
 from survey_app.services import datasets, results, weighting
@@ -93,14 +90,14 @@ def funnels(outcome: results.WaveResults, area: str) -> list[dict]:
         if areas.empty or overall.isna().all():
             continue
         centre = float(overall.iloc[0])
-        classified = funnel.classify(areas, centre).rename(columns={"group_label": "label"})
+        classified = classify_areas(areas, centre).rename(columns={"group_label": "label"})
         panels.append(
             {
                 "indicator": indicator,
                 "name": rows["name"].iloc[0],
                 "centre": centre,
                 "rows": records(classified[["label", "estimate", "n_eff", "outside"]]),
-                "limits": funnel.curves(centre, classified["n_eff"].to_numpy()),
+                "limits": funnel_curves(centre, classified["n_eff"].to_numpy()),
             }
         )
     return panels

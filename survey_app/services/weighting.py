@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from analysis import AnalysisInputError, rake
-from analysis.columns import codes_of
+from analysis import AnalysisInputError, codes_of, rake
 from survey_app.exceptions import SurveyError
 from survey_app.extensions import db
 from survey_app.models import PopulationMargin, StaffUser, Wave, WeightRun

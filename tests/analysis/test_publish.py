@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import disclosure, rake
+from analysis import SurveyDesign, disclosure, rake
 from analysis.disclosure import CONFIDENTIAL
 from analysis.publish import (
     ANALYST_COLUMNS,
@@ -40,15 +40,11 @@ def test_indicator_base_follows_filter_and_exclusions():
 def release():
     case = make_case(12)
     frame = case.frame.assign(weight=rake(case.frame, case.margins).weights)
+    design = SurveyDesign.from_frame(
+        frame, "weight", strata="borough", cluster="school", margins=case.margins
+    )
     analyst = indicator_tables(
-        frame,
-        [LESS_SAFE, MORE_SAFE],
-        "weight",
-        ["eth", "borough"],
-        strata="borough",
-        cluster="school",
-        margins=case.margins,
-        area_breakdowns=frozenset({"borough"}),
+        design, [LESS_SAFE, MORE_SAFE], ["eth", "borough"], area_breakdowns=frozenset({"borough"})
     )
     assert list(analyst.columns) == ANALYST_COLUMNS
     return frame, published(analyst), analyst
@@ -108,16 +104,15 @@ def _bases_consistent(row: pd.Series, rounding: int = 5) -> set[int]:
 def test_the_exact_base_of_a_published_row_cannot_be_pinned_down(seed):
     case = make_case(seed)
     frame = case.frame.assign(weight=rake(case.frame, case.margins, base_weight=case.base_weight).weights)
-    analyst = indicator_tables(
+    design = SurveyDesign.from_frame(
         frame,
-        [LESS_SAFE, MORE_SAFE],
         "weight",
-        ["eth", "sex", "year"],
         strata="borough",
         cluster="school",
         margins=case.margins,
         base_weight=case.base_weight,
     )
+    analyst = indicator_tables(design, [LESS_SAFE, MORE_SAFE], ["eth", "sex", "year"])
     table = published(analyst)
     assert list(table.columns) == RELEASE_COLUMNS
     visible = table[table["symbol"] != CONFIDENTIAL]
@@ -131,3 +126,24 @@ def test_the_exact_base_of_a_published_row_cannot_be_pinned_down(seed):
     )
     pinned = sum(len(_bases_consistent(row)) == 1 for _, row in shown.iterrows())
     assert pinned > len(shown) / 2
+
+
+def test_each_group_against_the_rest_has_one_definition(release):
+    """``each_against_rest`` and the equality view compare a group with everyone else in the
+    base, those who did not give a group included: the same numbers from both."""
+    from analysis import each_against_rest, equality_table
+
+    frame, _, analyst = release
+    frame = frame.assign(eth=frame["eth"].where(np.arange(len(frame)) % 7 != 0))  # some did not say
+    design = SurveyDesign.from_frame(
+        frame.assign(less=indicator_outcome(frame, LESS_SAFE)), "weight", strata="borough", cluster="school"
+    )
+    shown = indicator_tables(design, [LESS_SAFE], ["eth"])
+    view = equality_table(design, [LESS_SAFE], ["eth"], shown).set_index("group")
+    direct = each_against_rest(design, "less", "yes", "eth").set_index("group").loc[view.index]
+    assert len(view) >= 2
+    for ours, theirs in (("estimate_rest", "estimate_b"), ("difference", "difference"), ("p_value", "p_value")):
+        np.testing.assert_allclose(view[ours], direct[theirs], rtol=1e-12)
+    # The rest includes those who did not say: it differs from comparing with the other groups only.
+    said = design.frame["eth"].notna().to_numpy()
+    assert not said.all()

@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 from scipy.special import expit, logit
 
-from analysis import estimate, rake
+from analysis import SurveyDesign, estimate, rake
 from analysis.compare import compare_domains, compare_waves
 from tests.analysis.cases import COMMITTED, FIXED_SEEDS, Case, make_case, read_answers, run_r, write_case
 from tests.support import require
@@ -93,17 +93,18 @@ def compare(case: Case, folder, label: str) -> int:
 def compare_contrasts(case: Case, folder, label: str, weights: np.ndarray) -> int:
     """Black - White, Black / White and Black - rest among aware pupils, against svycontrast."""
     frame = case.frame.assign(weight=weights)
-    design = {
-        "strata": "borough",
-        "cluster": "school",
-        "margins": case.margins,
-        "base_weight": case.base_weight,
-        "where": {"aware": "yes"},
-    }
+    design = SurveyDesign.from_frame(
+        frame,
+        "weight",
+        strata="borough",
+        cluster="school",
+        margins=case.margins,
+        base_weight=case.base_weight,
+    )
     contrasts = pd.read_csv(folder / "contrasts.csv")
     for row in contrasts.itertuples():
         other = None if row.contrast == "rest" else {"eth": "White"}
-        ours = compare_domains(frame, "felt", row.category, "weight", {"eth": "Black"}, other, **design)
+        ours = compare_domains(design, "felt", row.category, {"eth": "Black"}, other, where={"aware": "yes"})
         value, se = (
             (ours.ratio, ours.se_ratio) if row.contrast == "ratio" else (ours.difference, ours.se_difference)
         )

@@ -99,12 +99,17 @@ def test_the_wave_page_estimates_nothing(app, wave_id, staff, monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a page view ran an estimate")
 
-    from analysis import equality, funnel, publish
-
-    for module, name in ((publish, "indicator_tables"), (equality, "equality_table"), (funnel, "classify")):
-        monkeypatch.setattr(module, name, forbidden)
-    monkeypatch.setattr("survey_app.services.results.wave_results", forbidden)
-    monkeypatch.setattr("survey_app.services.datasets.load", forbidden)
+    for name in (
+        "results.indicator_tables",
+        "results.equality_table",
+        "results.wave_results",
+        "snapshots.classify_areas",
+        "snapshots.funnel_curves",
+        "snapshots.wave_changes",
+        "datasets.load",
+        "weighting.weighted",
+    ):
+        monkeypatch.setattr(f"survey_app.services.{name}", forbidden)
     page = analyst.get(f"/analysis/waves/{wave_id}")
     assert page.status_code == 200 and "Borough performance framework" in page.get_data(as_text=True)
 

@@ -189,10 +189,17 @@ def export(wave_id: int, format: str, path: str, text: bool) -> None:
         format=format,
         free_text=text,
         rows=len(data.frame),
+        unweighted=data.unweighted,
         weight_run=data.weight_run_id,
     )
     db.session.commit()
-    click.echo(f"Wrote {len(data.frame):,} responses to {path}.")
+    click.echo(
+        f"Wrote {len(data.frame):,} responses with the weights of weight run {data.weight_run_id} to {path}."
+    )
+    if data.unweighted:
+        click.echo(
+            f"{data.unweighted:,} responses arrived after that weighting and are not in it: weigh again."
+        )
 
 
 retention_cli = AppGroup("retention", help="Deleting personal data past its retention period.")

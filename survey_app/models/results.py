@@ -116,8 +116,11 @@ _PUBLISHED = {ReleaseState.PUBLISHED, ReleaseState.SUPERSEDED}
 
 @event.listens_for(Session, "before_flush")
 def _published_releases_never_change(session: Session, flush_context, instances) -> None:
-    """A published release may only become superseded; nothing else about it may change."""
+    """A published release may only become superseded; nothing else about it, nor any of its
+    stored files, may change."""
     for release in (*session.dirty, *session.deleted):
+        if isinstance(release, ReleaseFile):
+            raise PermissionError("a release's stored file is written once and never changed")
         if not isinstance(release, Release):
             continue
         history = db.inspect(release).attrs.state.history

@@ -122,6 +122,7 @@ def export(wave_id: int):
         format=format,
         free_text=include_text,
         rows=len(data.frame),
+        unweighted=data.unweighted,
         weight_run=data.weight_run_id,
     )
     db.session.commit()

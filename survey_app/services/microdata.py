@@ -33,13 +33,16 @@ class Microdata:
     labels: dict[str, dict[str, str]]  # column -> {code: label}
     titles: dict[str, str]  # column -> question wording
     weight_run_id: int
+    # Responses that arrived after the weighting: not in the file until the wave is weighed again.
+    unweighted: int = 0
 
     def filename(self, wave: Wave, format: str) -> str:
         return f"{wave.slug}-weights-{self.weight_run_id}.{format}"
 
 
 def load(wave: Wave, include_text: bool = False) -> Microdata:
-    """The wave's responses with the weights of its latest converged run."""
+    """The responses the wave's latest converged run weighed, with its weights (later ones
+    have no weight yet: they are left out and counted)."""
     run = weighting.latest_run(wave, converged=True)
     if run is None:
         raise SurveyError("This wave has no converged weighting yet: weigh it first.")
@@ -57,7 +60,7 @@ def load(wave: Wave, include_text: bool = False) -> Microdata:
         datasets.BOROUGH: "Borough (stratum)",
         datasets.BASE_WEIGHT: "Base weight (1 / the school's chance of selection)",
     }
-    return Microdata(frame, dataset.labels, titles, run.id)
+    return Microdata(frame, dataset.labels, titles, run.id, unweighted=len(dataset.frame) - len(frame))
 
 
 def csv_chunks(data: Microdata) -> Iterator[str]:

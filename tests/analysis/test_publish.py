@@ -142,7 +142,11 @@ def test_each_group_against_the_rest_has_one_definition(release):
     view = equality_table(design, [LESS_SAFE], ["eth"], shown).set_index("group")
     direct = each_against_rest(design, "less", "yes", "eth").set_index("group").loc[view.index]
     assert len(view) >= 2
-    for ours, theirs in (("estimate_rest", "estimate_b"), ("difference", "difference"), ("p_value", "p_value")):
+    for ours, theirs in (
+        ("estimate_rest", "estimate_b"),
+        ("difference", "difference"),
+        ("p_value", "p_value"),
+    ):
         np.testing.assert_allclose(view[ours], direct[theirs], rtol=1e-12)
     # The rest includes those who did not say: it differs from comparing with the other groups only.
     said = design.frame["eth"].notna().to_numpy()

@@ -55,7 +55,9 @@ def _weigh_on_the_page(client, wave_id: int) -> str:
     return client.get(f"/analysis/waves/{wave_id}").get_data(as_text=True)
 
 
-def test_responses_after_the_weighting_leave_the_page_working_and_say_how_many_arrived(app, wave_id, staff):
+def test_responses_after_the_weighting_leave_the_page_working_and_say_how_many_arrived(
+    app, wave_id, staff, tmp_path
+):
     analyst = staff("analyst")
     _weigh_on_the_page(analyst, wave_id)
     with app.app_context():
@@ -71,6 +73,11 @@ def test_responses_after_the_weighting_leave_the_page_working_and_say_how_many_a
     exported = analyst.get(f"/analysis/waves/{wave_id}/export?format=csv").get_data(as_text=True)
     rows = pd.read_csv(pd.io.common.StringIO(exported))
     assert len(rows) == 400 and rows["weight"].notna().all() and (rows["weight"] > 0).all()
+    out = app.test_cli_runner().invoke(
+        args=["results", "export", "--wave", str(wave_id), "--out", str(tmp_path / "wave.csv")]
+    )
+    assert out.exit_code == 0 and "Wrote 400 responses" in out.output
+    assert "3 responses arrived after that weighting" in out.output
     # Weighing again takes them in, and the notice goes.
     text = _weigh_on_the_page(analyst, wave_id)
     assert "arrived since" not in text and "403 responses" in text

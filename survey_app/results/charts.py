@@ -144,7 +144,7 @@ def trend_figure(rows: list[Row], title: str) -> Figure:
         [line],
         title,
         320,
-        yaxis={"range": [0, 100], "title": {"text": "%"}},
+        yaxis={"range": [0, 100], "title": {"text": "%"}, "automargin": True},
         xaxis={"type": "category", "automargin": True},
     )
 
@@ -181,7 +181,7 @@ def funnel_figure(panel: dict, title: str) -> Figure:
         380,
         shapes=[_line("y", panel["centre"] * 100)],
         xaxis={"title": {"text": "Effective sample size"}},
-        yaxis={"title": {"text": "%"}, "range": [0, 100]},
+        yaxis={"title": {"text": "%"}, "range": [0, 100], "automargin": True},
     )
 
 
@@ -201,5 +201,5 @@ def weights_figure(histogram: dict[str, list[float]]) -> Figure:
         "Distribution of the weights",
         300,
         xaxis={"title": {"text": "Weight"}},
-        yaxis={"title": {"text": "Respondents"}},
+        yaxis={"title": {"text": "Respondents"}, "automargin": True},
     )

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from analysis.disclosure import CONFIDENTIAL
 from survey_app.extensions import db
 from survey_app.models import (
+    AccessCode,
     Job,
     JobKind,
     JobState,
-    PopulationMargin,
     Release,
     ReleaseFile,
     StaffUser,
@@ -168,10 +168,14 @@ def _overall(rows: list[dict]) -> pd.DataFrame:
 def test_trends_quote_each_wave_as_its_published_release_shows_it_and_nothing_else(app, world, staff):
     with app.app_context():
         small = db.session.get(Wave, world.pupil_wave_id)
-        populate_pupil_wave(small, 14, seed=5, margins=())  # too few for some figures: hidden
-        for category in ("boy", "girl"):
-            db.session.add(PopulationMargin(wave=small, variable="gender", category=category, proportion=0.5))
-        db.session.commit()
+        # One school: its borough figures are hidden, and with them (secondary suppression) every
+        # overall figure, which a trend recomputed without breakdowns used to show.
+        db.session.execute(
+            sa.delete(AccessCode).where(
+                AccessCode.wave_id == small.id, AccessCode.school_id != world.school_id
+            )
+        )
+        populate_pupil_wave(small, 300, seed=5, margins=("gender",))
         snapshots.weigh(small, None)
         first = _publish(small, "Small wave")
         hidden = _overall(first.tables["indicators"])

@@ -166,10 +166,10 @@ def _end_failed(job_id: int, message: str) -> None:
     db.session.commit()
 
 
-Runner = Callable[[Job, StaffUser | None, Callable[[int, str], None]], tuple[str, int | None]]
+Runner = Callable[[Job, StaffUser | None, snapshots.Progress], tuple[str, int | None]]
 
 
-def _weigh(job: Job, actor: StaffUser | None, progress: Callable[[int, str], None]) -> tuple[str, int]:
+def _weigh(job: Job, actor: StaffUser | None, progress: snapshots.Progress) -> tuple[str, int]:
     """Weighs the wave (the run is committed at once), then stores the run's results snapshot."""
     wave = db.session.get(Wave, job.wave_id)
     run = snapshots.weigh(
@@ -186,13 +186,13 @@ def _weigh(job: Job, actor: StaffUser | None, progress: Callable[[int, str], Non
     return "Weighted: the results below are from this weighting.", run.id
 
 
-def _draft(job: Job, actor: StaffUser | None, progress: Callable[[int, str], None]) -> tuple[str, int]:
+def _draft(job: Job, actor: StaffUser | None, progress: snapshots.Progress) -> tuple[str, int]:
     release = releases.create_draft(db.session.get(Wave, job.wave_id), actor)
     audit.record(actor, "prepare_release", "release", release.id, wave=job.wave_id)
     return "Draft release prepared. Someone else must check and publish it.", release.id
 
 
-def _publish(job: Job, actor: StaffUser | None, progress: Callable[[int, str], None]) -> tuple[str, int]:
+def _publish(job: Job, actor: StaffUser | None, progress: snapshots.Progress) -> tuple[str, int]:
     release = db.session.get(Release, job.params["release_id"])
     progress(20, "rendering the release's files")
     releases.publish(release, actor)
@@ -209,4 +209,7 @@ def worker(burst: bool = False) -> None:
     from rq import Queue, Worker
 
     connection = Redis.from_url(current_app.config["JOB_QUEUE_URL"])
-    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+    # The scheduler is what re-queues a job retried after an interval (see ``_enqueue``).
+    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
+        burst=burst, with_scheduler=True
+    )

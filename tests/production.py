@@ -159,6 +159,7 @@ class Stack:
     app: str  # gunicorn directly, for checks that bypass the proxy
     redis: str
     access_log: Path  # nginx's
+    worker: subprocess.Popen  # `flask jobs worker`
 
 
 @contextmanager
@@ -175,11 +176,11 @@ def production_stack(
             **(extra_env or {}),
         }
         with (
-            jobs_worker(database_url, env),
+            jobs_worker(database_url, env) as worker,
             gunicorn(database_url, workers=workers, threads=1, extra_env=env) as app_base,
             nginx(app_base.removeprefix("http://"), folder) as (https_base, cert),
         ):
-            yield Stack(https_base, cert, app_base, redis_url, folder / "access.log")
+            yield Stack(https_base, cert, app_base, redis_url, folder / "access.log", worker)
 
 
 class TcpRelay:

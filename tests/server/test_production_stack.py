@@ -9,10 +9,14 @@ doubled. Runs on PostgreSQL whatever the suite's backend.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import ssl
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyotp
@@ -289,33 +293,57 @@ def test_a_database_outage_gives_quick_503s_and_the_app_recovers(pg_app, stack, 
     assert sent == len(AWARE_PUPIL)
 
 
-def test_weighing_runs_on_the_rq_worker_and_the_wave_page_shows_its_progress(pg_app, stack):
+def _signed_in_analyst(pg_app, stack, email: str) -> HttpClient:
+    """A new analyst with their own authenticator, signed in over HTTPS."""
+    secret = pyotp.random_base32()
+    with pg_app.app_context():
+        make_staff(email, "analyst")
+        db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email)).totp_secret = secret
+        db.session.commit()
+        db.session.remove()
+    store = redis.Redis.from_url(stack.redis)
+    for key in store.scan_iter("LIMITS*"):  # earlier tests' failed sign-ins; RQ's keys stay
+        store.delete(key)
+    client = _https_client(stack)
+    token = csrf_token(client.get("/staff/login").get_data())
+    client.post("/staff/login", {"csrf_token": token, "email": email, "password": STAFF_PASSWORD})
+    token = csrf_token(client.get("/staff/code").get_data())
+    assert (
+        client.post("/staff/code", {"csrf_token": token, "code": pyotp.TOTP(secret).now()}).status_code == 303
+    )
+    return client
+
+
+def _latest_job(pg_app):
+    from survey_app.models import Job
+
+    with pg_app.app_context():
+        job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
+        db.session.expunge_all()
+        db.session.remove()
+    return job
+
+
+@pytest.fixture(scope="module")
+def weighable(pg_app):
+    """The world's pupil wave with 600 responses and margins to weigh them to."""
+    from survey_app.models import Wave
+
+    with pg_app.app_context():
+        populate_pupil_wave(db.session.get(Wave, pg_app.world.pupil_wave_id), 600, seed=21)
+        db.session.remove()
+    return pg_app.world.pupil_wave_id
+
+
+def test_weighing_runs_on_the_rq_worker_and_the_wave_page_shows_its_progress(pg_app, stack, weighable):
     """The web worker only records and queues the job; `flask jobs worker` weighs, builds the
     results snapshot, and the wave page (refreshing itself meanwhile) then shows the results."""
     from rq.registry import FinishedJobRegistry
 
     from survey_app import jobs
-    from survey_app.models import Job, JobState, Wave
+    from survey_app.models import JobState
 
-    secret = pyotp.random_base32()
-    with pg_app.app_context():
-        populate_pupil_wave(db.session.get(Wave, pg_app.world.pupil_wave_id), 300, seed=21)
-        make_staff("jobs-analyst@example.org", "analyst")
-        db.session.scalar(
-            sa.select(StaffUser).where(StaffUser.email == "jobs-analyst@example.org")
-        ).totp_secret = secret
-        db.session.commit()
-        db.session.remove()
-    redis.Redis.from_url(stack.redis).flushdb()  # earlier tests' failed sign-ins
-    client = _https_client(stack)
-    token = csrf_token(client.get("/staff/login").get_data())
-    client.post(
-        "/staff/login", {"csrf_token": token, "email": "jobs-analyst@example.org", "password": STAFF_PASSWORD}
-    )
-    token = csrf_token(client.get("/staff/code").get_data())
-    assert (
-        client.post("/staff/code", {"csrf_token": token, "code": pyotp.TOTP(secret).now()}).status_code == 303
-    )
+    client = _signed_in_analyst(pg_app, stack, "jobs-analyst@example.org")
     wave_url = f"/analysis/waves/{pg_app.world.pupil_wave_id}"
     token = csrf_token(client.get(wave_url).get_data())
     assert client.post(wave_url + "/weigh", {"csrf_token": token}).status_code == 303
@@ -324,10 +352,46 @@ def test_weighing_runs_on_the_rq_worker_and_the_wave_page_shows_its_progress(pg_
         assert time.monotonic() < deadline, "the worker never finished the job"
         assert "Weighing failed" not in text, text
         time.sleep(0.5)
-    with pg_app.app_context():
-        job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
-        assert job.state is JobState.DONE and job.result_id is not None
-        queued_id = jobs.rq_id(job)
-        db.session.remove()
+    job = _latest_job(pg_app)
+    assert job.state is JobState.DONE and job.result_id is not None
     finished = FinishedJobRegistry(jobs.QUEUE_NAME, connection=redis.Redis.from_url(stack.redis))
-    assert queued_id in finished.get_job_ids()
+    assert jobs.rq_id(job) in finished.get_job_ids()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_job_whose_worker_is_killed_is_retried_and_finishes(pg_app, stack, weighable):
+    """SIGKILL of the process running a weighing (an out-of-memory kill, a deploy): RQ retries
+    the job, which finishes, and the page never shows a half-made result."""
+    from rq.job import Job as QueuedJob
+
+    from survey_app import jobs
+    from survey_app.models import JobState
+
+    client = _signed_in_analyst(pg_app, stack, "killed-job-analyst@example.org")
+    wave_url = f"/analysis/waves/{pg_app.world.pupil_wave_id}"
+    token = csrf_token(client.get(wave_url).get_data())
+    idle = set(_children(stack.worker.pid))  # RQ's scheduler; a job runs in a new fork
+    assert client.post(wave_url + "/weigh", {"csrf_token": token}).status_code == 303
+    deadline = time.monotonic() + 30
+    while not (horses := sorted(set(_children(stack.worker.pid)) - idle)):
+        assert time.monotonic() < deadline, "the worker never started the job"
+        time.sleep(0.005)
+    os.kill(horses[0], signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while (job := _latest_job(pg_app)).active:
+        assert time.monotonic() < deadline, f"the job never ended: {job.stage}"
+        assert client.get(wave_url).status_code == 200
+        time.sleep(0.5)
+    assert job.state is JobState.DONE, job.message
+    assert "Headline indicators" in client.get(wave_url).get_data()
+    queued = QueuedJob.fetch(jobs.rq_id(job), connection=redis.Redis.from_url(stack.redis))
+    assert queued.retries_left == 1  # the killed attempt was retried once, and that one finished

@@ -4,7 +4,9 @@ Reviewed by hand: nothing here identifies a respondent. A job row is what the wa
 while RQ (or the request itself) runs the work; the partial unique index allows one queued or
 running job per wave, so two weighings of a wave cannot interleave. Existing runs get no
 snapshot (the wave page asks for a new weighting); files of releases published before this
-revision are rendered and stored on their first download.
+revision are rendered and stored on their first download. A run keeps its newest submission day,
+and responses are indexed by wave and day (replacing the index by wave alone, which it serves
+too), so "responses since this weighting" reads a few days of one wave, not all of it.
 
 Revision ID: 0008
 Revises: 0007
@@ -22,6 +24,13 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('weight_run', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_day', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('on_last_day', sa.Integer(), nullable=True))
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.create_index('ix_response_wave_id_submitted_on', ['wave_id', 'submitted_on'], unique=False)
+        batch_op.drop_index(batch_op.f('ix_response_wave_id'))
+
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('weigh', 'draft', 'publish', name='jobkind', native_enum=False, create_constraint=True, length=20), nullable=False),
@@ -71,3 +80,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_job_wave_id'))
 
     op.drop_table('job')
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_response_wave_id'), ['wave_id'], unique=False)
+        batch_op.drop_index('ix_response_wave_id_submitted_on')
+    with op.batch_alter_table('weight_run', schema=None) as batch_op:
+        batch_op.drop_column('on_last_day')
+        batch_op.drop_column('last_day')

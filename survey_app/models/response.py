@@ -18,8 +18,11 @@ from survey_app.extensions import db
 
 
 class Response(db.Model):
+    # A wave's responses by day: what a wave reads, and the few days since its last weighting.
+    __table_args__ = (sa.Index("ix_response_wave_id_submitted_on", "wave_id", "submitted_on"),)
+
     submission_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"), index=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     language: Mapped[str] = mapped_column(String(8))
     submitted_on: Mapped[date] = mapped_column(Date)

@@ -8,10 +8,10 @@ tables once published: any change to a published release is refused here, in the
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, event
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from survey_app.exceptions import InvalidTransitionError
@@ -34,6 +34,10 @@ class WeightRun(db.Model):
     problem: Mapped[str] = mapped_column(Text, default="")
     diagnostics: Mapped[dict[str, Any]] = mapped_column(JSON)
     responses: Mapped[int] = mapped_column(Integer)
+    # The newest submission day among the responses it weighed and how many were sent that day:
+    # later responses are then counted from that day on, not by counting the whole wave.
+    last_day: Mapped[date | None] = mapped_column(Date)
+    on_last_day: Mapped[int | None] = mapped_column(Integer)
     # The weights it produced, as two aligned arrays: each response's UUID (16 bytes each) and
     # its weight (little-endian float64). A run's weights are written once and read whole, so a
     # row per response (and a foreign-key check per row) bought nothing but time: a million

@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
-
 from survey_app import jobs
 from survey_app.models import Release, ReleaseState, Wave
 from survey_app.results import charts
 from survey_app.services import snapshots, weighting
-from survey_app.services.records import records
 
 PERCENT_COLUMNS = ["percent", "ci_low", "ci_high"]
 CHANGE_COLUMNS = ["change", "change_ci_low", "change_ci_high"]
@@ -166,8 +163,31 @@ def _published_parts(release: Release) -> dict:
     return _PUBLISHED[key]
 
 
-def _percentages(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    return table.assign(**{c: (table[c] * 100).round(1) for c in columns})
+def _scaled(row: Row, columns: list[str], by: float = 100, places: int = 1) -> None:
+    """Proportions as percentages (or p-values) at the analyst's precision, in place."""
+    for column in columns:
+        if _present(row.get(column)):
+            row[column] = round(row[column] * by, places)
+
+
+def _analyst_rows(content: dict, name: str, percents: list[str], p_values: list[str] = ()) -> list[Row]:
+    """A snapshot's stored rows labelled for people and in percentages: plain Python over a few
+    thousand rows, whatever the size of the wave."""
+    titles, labels = content["titles"], content["labels"]
+    out = []
+    for stored in content[name]:
+        row = dict(stored)
+        breakdown = row.get("breakdown", "")
+        row["breakdown_title"] = titles.get(breakdown, "")
+        row["group_label"] = (
+            labels.get(breakdown, {}).get(row.get("group"), row.get("group")) if breakdown else "All"
+        )
+        if "estimate" in row and name != "equality":
+            row["percent"], row["n_rounded"] = row["estimate"], row["n"]
+        _scaled(row, percents)
+        _scaled(row, list(p_values), by=1, places=3)
+        out.append(row)
+    return out
 
 
 def wave_context(wave: Wave) -> dict:
@@ -185,30 +205,19 @@ def wave_context(wave: Wave) -> dict:
     }
     if snapshot is None:
         return context
-    outcome, content = snapshots.outcome(snapshot), snapshot.content
-    table = outcome.labelled(outcome.table)
-    shown = records(
-        _percentages(table.assign(percent=table["estimate"], n_rounded=table["n"]), PERCENT_COLUMNS)
-    )
-    equality = records(
-        _percentages(outcome.labelled(outcome.equality), ["difference", "ci_low", "ci_high"]).round(
-            {"p_value": 3, "p_holm": 3}
-        )
-    )
-    trend = snapshots.frame_of(content["trends"])
-    if not trend.empty:
-        trend = _percentages(
-            trend.assign(percent=trend["estimate"], n_rounded=trend["n"]), PERCENT_COLUMNS + CHANGE_COLUMNS
-        ).round({"change_p": 3})
+    content = snapshot.content
+    shown = _analyst_rows(content, "table", PERCENT_COLUMNS)
+    equality = _analyst_rows(content, "equality", ["difference", "ci_low", "ci_high"], ["p_value", "p_holm"])
+    trend = _analyst_rows(content, "trends", PERCENT_COLUMNS + CHANGE_COLUMNS, ["change_p"])
     return {
         **context,
-        "results": outcome,
+        "results": snapshot,
         "good_run": snapshot.weight_run,
         "arrived": snapshots.arrived_since(snapshot),
         "headlines": headlines(shown),
         "sections": sections(shown),
         "equality": equality_panels(equality, shown),
-        "trends": trend_panels(records(trend)),
+        "trends": trend_panels(trend),
         "funnels": funnel_panels(content["funnels"]),
         "margins": content["margins"],
         "weights_figure": figure_json(charts.weights_figure(content["weights_histogram"])),

@@ -9,6 +9,7 @@ well inside memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from survey_app.services.versions import QuestionData, load_version
 SCHOOL, BOROUGH, BASE_WEIGHT = "school_id", "borough", "base_weight"
 ETHNIC_GROUP = "ethnic_group"
 _SCHOOL_BOROUGH = "_school_borough"  # apart from the public survey's own "borough" question
+_SUBMITTED_ON = "_submitted_on"
 
 
 @dataclass
@@ -49,6 +51,9 @@ class Dataset:
     missing_codes: dict[str, set[str]] = field(default_factory=dict)  # "prefer not to say" etc.
     text_columns: list[str] = field(default_factory=list)  # free text: never published
     clustered: bool = False  # pupils: schools within boroughs
+    # The newest submission day among the rows and how many were sent that day (see WeightRun).
+    last_day: date | None = None
+    on_last_day: int = 0
 
     @property
     def design(self) -> dict[str, str | None]:
@@ -60,11 +65,13 @@ class Dataset:
         )
 
 
-def counted_responses(wave: Wave) -> int:
-    """How many responses a load of the wave would read now (held ones are not counted)."""
-    return db.session.scalar(
-        select(func.count()).where(Response.wave_id == wave.id, Response.held.is_(False))
-    )
+def counted_responses(wave: Wave, since: date | None = None) -> int:
+    """How many responses a load of the wave would read now (held ones are not counted),
+    or only those sent on or after ``since``."""
+    query = select(func.count()).where(Response.wave_id == wave.id, Response.held.is_(False))
+    if since is not None:
+        query = query.where(Response.submitted_on >= since)
+    return db.session.scalar(query)
 
 
 def _rows(wave: Wave, questions: list[QuestionData]) -> Select:
@@ -95,6 +102,7 @@ def _rows(wave: Wave, questions: list[QuestionData]) -> Select:
             func.replace(cast(Response.submission_uuid, String), "-", "").label("key"),
             Response.school_id.label(SCHOOL),
             Borough.name.label(_SCHOOL_BOROUGH),
+            Response.submitted_on.label(_SUBMITTED_ON),
             WaveSchool.selection_weight.label(BASE_WEIGHT),
             *(answers.c[f"q{i}"] for i in range(len(questions))),
         )
@@ -130,12 +138,16 @@ def load(wave: Wave, include_text: bool = False) -> Dataset:
     empty = pd.DataFrame(columns=list(statement.selected_columns.keys()))
     chunks = [_coded(chunk, questions) for chunk in bulk.chunks_of(statement)] or [_coded(empty, questions)]
     frame = pd.concat(chunks, ignore_index=True).set_index("key")
+    days = frame.pop(_SUBMITTED_ON).astype(str)  # ISO dates: text orders as time does
     for question in questions:
         if question.kind is not QuestionKind.TEXT:
             frame[question.key] = pd.Categorical.from_codes(
                 frame[question.key].to_numpy(), categories=[o.code for o in question.options]
             )
     dataset = Dataset(frame=frame, clustered=wave.audience is Audience.PUPIL)
+    if len(days):
+        last = days.max()
+        dataset.last_day, dataset.on_last_day = date.fromisoformat(last), int((days == last).sum())
     for question in version.questions:
         dataset.titles[question.key] = localised(question.wording, "en")
         if question.kind is QuestionKind.TEXT:

@@ -151,8 +151,13 @@ def frame_of(rows: list[dict], columns: list[str] | None = None) -> pd.DataFrame
 
 
 def arrived_since(snapshot: ResultsSnapshot) -> int:
-    """Responses counted in the wave now that its snapshot's run did not weigh."""
-    return max(datasets.counted_responses(snapshot.weight_run.wave) - snapshot.weight_run.responses, 0)
+    """Responses counted in the wave now that its snapshot's run did not weigh: those sent
+    from the run's newest day on, less the ones it weighed from that day (a range of the
+    wave's index by day, not a count of a million responses)."""
+    run = snapshot.weight_run
+    if run.last_day is None:  # a run from before runs kept their newest day
+        return max(datasets.counted_responses(run.wave) - run.responses, 0)
+    return max(datasets.counted_responses(run.wave, since=run.last_day) - run.on_last_day, 0)
 
 
 def analyst_trends(wave: Wave, current: results.WaveResults) -> pd.DataFrame:

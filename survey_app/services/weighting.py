@@ -142,6 +142,8 @@ def run(
         problem=result.problem(),
         diagnostics=result.diagnostics,
         responses=len(columns),
+        last_day=dataset.last_day,
+        on_last_day=dataset.on_last_day,
         response_keys=bytes.fromhex("".join(result.weights.index)),
         weights=result.weights.to_numpy("<f8").tobytes(),
     )

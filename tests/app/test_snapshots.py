@@ -319,3 +319,28 @@ def test_release_lists_read_titles_not_tables(app, client, wave_id, staff):
     assert listed.status_code == staff_list.status_code == 200
     assert "Listed release" in listed.get_data(as_text=True)
     assert statements and not [s for s in statements if "release.tables" in s]
+
+
+def test_responses_since_a_weighting_are_counted_across_days_and_for_older_runs(app, wave_id):
+    from datetime import date
+
+    from survey_app.models import Response
+
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        # Sent over several days before the weighting.
+        keys = db.session.scalars(sa.select(Response.submission_uuid)).all()
+        for i, key in enumerate(keys):
+            db.session.get(Response, key).submitted_on = date(2026, 11, 1 + i % 5)
+        db.session.commit()
+        run = snapshots.weigh(wave, None)
+        db.session.commit()
+        assert run.last_day == date(2026, 11, 5) and run.on_last_day == sum(
+            1 for i in range(400) if i % 5 == 4
+        )
+        _late_responses(wave_id, 4)  # sent today, after the weighting
+        snapshot = snapshots.latest(wave)
+        assert snapshots.arrived_since(snapshot) == 4
+        run.last_day = run.on_last_day = None  # a run made before runs kept their newest day
+        db.session.commit()
+        assert snapshots.arrived_since(snapshots.latest(wave)) == 4

@@ -17,6 +17,7 @@ from tests.support import (
     create_pg_database,
     drop_pg_database,
     make_staff,
+    populate_pupil_wave,
     postgres_available,
     require,
     sign_in,
@@ -106,6 +107,17 @@ def world(app):
         built = build_world()
         db.session.remove()
     return built
+
+
+@pytest.fixture
+def wave_id(app, world, staff):
+    """The world's pupil wave with 500 synthetic responses and margins, and the two staff."""
+    from survey_app.models import Wave
+
+    with app.app_context():
+        populate_pupil_wave(db.session.get(Wave, world.pupil_wave_id), 500, seed=7)
+        db.session.remove()
+    return world.pupil_wave_id
 
 
 @pytest.fixture

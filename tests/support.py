@@ -289,3 +289,11 @@ def later_wave(first, name: str, responses: int, seed: int, hours: int = 1):
         )
     db.session.commit()
     return wave
+
+
+def staff_user(email: str):
+    """The staff member with this email (inside an app context)."""
+    from survey_app.extensions import db
+    from survey_app.models import StaffUser
+
+    return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))

@@ -18,25 +18,11 @@ from survey_app.models import (
     Release,
     ReleaseState,
     Response,
-    StaffUser,
     Wave,
 )
 from survey_app.services import releases, snapshots, weighting
 from survey_app.services.exports import RELEASE_CSV_COLUMNS
-from tests.support import csrf_token, later_wave, populate_pupil_wave
-
-
-@pytest.fixture
-def wave_id(app, world, staff):
-    """The world's pupil wave with 500 synthetic responses and margins."""
-    with app.app_context():
-        populate_pupil_wave(db.session.get(Wave, world.pupil_wave_id), 500, seed=7)
-        db.session.remove()
-    return world.pupil_wave_id
-
-
-def _user(email: str) -> StaffUser:
-    return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
+from tests.support import csrf_token, later_wave, staff_user
 
 
 def test_a_weight_run_stores_a_weight_per_response_meeting_the_margins(app, wave_id):
@@ -67,7 +53,7 @@ def test_releases_need_four_eyes_never_change_and_are_corrected_by_a_new_one(app
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
         snapshots.weigh(wave, None)
-        analyst, admin = _user("analyst@example.org"), _user("admin@example.org")
+        analyst, admin = staff_user("analyst@example.org"), staff_user("admin@example.org")
         first = releases.create_draft(wave, analyst)
         with pytest.raises(Exception, match="Someone other than the person who prepared"):
             releases.publish(first, analyst)
@@ -108,7 +94,7 @@ def test_a_draft_is_never_public_and_a_published_release_is(app, client, wave_id
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
         snapshots.weigh(wave, None)
-        draft = releases.create_draft(wave, _user("analyst@example.org"), title="DRAFT-7Q3ZX")
+        draft = releases.create_draft(wave, staff_user("analyst@example.org"), title="DRAFT-7Q3ZX")
         db.session.commit()
         draft_id = draft.id
     downloads = [f"/results/{draft_id}/tables.{fmt}" for fmt in ("csv", "xlsx", "ods")]
@@ -180,8 +166,8 @@ def test_an_analyst_signs_in_to_the_results_page_not_a_403(app, staff):
 def _published_release(app, wave_id) -> Release:
     wave = db.session.get(Wave, wave_id)
     snapshots.weigh(wave, None)
-    release = releases.create_draft(wave, _user("analyst@example.org"))
-    releases.publish(release, _user("admin@example.org"))
+    release = releases.create_draft(wave, staff_user("analyst@example.org"))
+    releases.publish(release, staff_user("admin@example.org"))
     db.session.commit()
     return release
 

@@ -21,25 +21,12 @@ from survey_app.models import (
     JobState,
     Release,
     ReleaseFile,
-    StaffUser,
     Wave,
     WeightRun,
 )
 from survey_app.models.types import utcnow
 from survey_app.services import demo, release_files, releases, snapshots
-from tests.support import csrf_token, later_wave, populate_pupil_wave
-
-
-@pytest.fixture
-def wave_id(app, world, staff):
-    with app.app_context():
-        populate_pupil_wave(db.session.get(Wave, world.pupil_wave_id), 400, seed=11)
-        db.session.remove()
-    return world.pupil_wave_id
-
-
-def _user(email: str) -> StaffUser:
-    return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
+from tests.support import csrf_token, later_wave, populate_pupil_wave, staff_user
 
 
 def _late_responses(wave_id: int, count: int) -> None:
@@ -66,21 +53,21 @@ def test_responses_after_the_weighting_leave_the_page_working_and_say_how_many_a
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "3 responses arrived since this weighting" in text and "Headline indicators" in text
-    # A draft and the microdata still work, from the weighting's 400 responses.
+    # A draft and the microdata still work, from the weighting's 500 responses.
     token = csrf_token(text)
     made = analyst.post(f"/analysis/waves/{wave_id}/releases", data={"csrf_token": token})
     assert made.status_code == 303 and "/analysis/releases/" in made.headers["Location"]
     exported = analyst.get(f"/analysis/waves/{wave_id}/export?format=csv").get_data(as_text=True)
     rows = pd.read_csv(pd.io.common.StringIO(exported))
-    assert len(rows) == 400 and rows["weight"].notna().all() and (rows["weight"] > 0).all()
+    assert len(rows) == 500 and rows["weight"].notna().all() and (rows["weight"] > 0).all()
     out = app.test_cli_runner().invoke(
         args=["results", "export", "--wave", str(wave_id), "--out", str(tmp_path / "wave.csv")]
     )
-    assert out.exit_code == 0 and "Wrote 400 responses" in out.output
+    assert out.exit_code == 0 and "Wrote 500 responses" in out.output
     assert "3 responses arrived after that weighting" in out.output
     # Weighing again takes them in, and the notice goes.
     text = _weigh_on_the_page(analyst, wave_id)
-    assert "arrived since" not in text and "403 responses" in text
+    assert "arrived since" not in text and "503 responses" in text
 
 
 def test_a_weighting_that_does_not_converge_is_shown_beside_the_last_good_results(app, wave_id, staff):
@@ -154,8 +141,8 @@ def test_a_failed_job_shows_its_reason_and_a_second_job_waits_for_the_first(app,
 
 
 def _publish(wave: Wave, title: str) -> Release:
-    release = releases.create_draft(wave, _user("analyst@example.org"), title=title)
-    releases.publish(release, _user("admin@example.org"))
+    release = releases.create_draft(wave, staff_user("analyst@example.org"), title=title)
+    releases.publish(release, staff_user("admin@example.org"))
     db.session.commit()
     return release
 
@@ -336,7 +323,7 @@ def test_responses_since_a_weighting_are_counted_across_days_and_for_older_runs(
         run = snapshots.weigh(wave, None)
         db.session.commit()
         assert run.last_day == date(2026, 11, 5) and run.on_last_day == sum(
-            1 for i in range(400) if i % 5 == 4
+            1 for i in range(500) if i % 5 == 4
         )
         _late_responses(wave_id, 4)  # sent today, after the weighting
         snapshot = snapshots.latest(wave)

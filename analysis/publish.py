@@ -193,15 +193,3 @@ def release_table(
     return published(
         indicator_tables(design, indicators, breakdowns, thresholds=thresholds), decimals, thresholds
     )
-
-
-def published_trend(table: pd.DataFrame, decimals: int = 0) -> pd.DataFrame:
-    """A trend table (one row per wave and indicator, with ``wave_changes``' columns) at
-    the precision of :func:`published`: changes in percentage points, p-values to 3 places."""
-    out = published(table, decimals).assign(
-        wave_name=table["wave_name"].to_numpy(), fieldwork=table["fieldwork"].to_numpy()
-    )
-    for column in ("change", "change_ci_low", "change_ci_high"):
-        out[column] = (table[column].astype(float) * 100).round(decimals).to_numpy()
-    out["change_p"] = table["change_p"].astype(float).round(3).to_numpy()
-    return out

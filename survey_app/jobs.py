@@ -69,12 +69,17 @@ def start(job: Job) -> None:
         db.session.commit()
 
 
-def _enqueue(job: Job) -> None:
+def _redis():
+    """The job queue's Redis; a refused or slow connection fails in seconds, not minutes."""
     from redis import Redis
+
+    return Redis.from_url(current_app.config["JOB_QUEUE_URL"], socket_connect_timeout=2)
+
+
+def _enqueue(job: Job) -> None:
     from rq import Queue, Retry
 
-    connection = Redis.from_url(current_app.config["JOB_QUEUE_URL"], socket_connect_timeout=2)
-    Queue(QUEUE_NAME, connection=connection).enqueue(
+    Queue(QUEUE_NAME, connection=_redis()).enqueue(
         run_queued,
         job.id,
         job_id=rq_id(job),
@@ -104,13 +109,11 @@ def refresh(job: Job) -> bool:
 
 
 def _rq_status(job: Job) -> str | None:
-    from redis import Redis
     from rq.exceptions import NoSuchJobError
     from rq.job import Job as QueuedJob
 
     try:
-        connection = Redis.from_url(current_app.config["JOB_QUEUE_URL"], socket_connect_timeout=2)
-        return QueuedJob.fetch(rq_id(job), connection=connection).get_status(refresh=True)
+        return QueuedJob.fetch(rq_id(job), connection=_redis()).get_status(refresh=True)
     except NoSuchJobError:
         return "missing"
     except Exception:  # Redis away: say nothing new rather than fail the page
@@ -205,10 +208,9 @@ RUNNERS: dict[JobKind, Runner] = {JobKind.WEIGH: _weigh, JobKind.DRAFT: _draft, 
 
 def worker(burst: bool = False) -> None:
     """An RQ worker on the jobs queue, inside this app (``flask jobs worker``)."""
-    from redis import Redis
     from rq import Queue, Worker
 
-    connection = Redis.from_url(current_app.config["JOB_QUEUE_URL"])
+    connection = _redis()
     # The scheduler is what re-queues a job retried after an interval (see ``_enqueue``).
     Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
         burst=burst, with_scheduler=True

@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from config import TestingConfig  # noqa: E402
 from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
-from survey_app.models import AccessCode, Answer, Borough, Response, School, Wave, WaveSchool  # noqa: E402
-from survey_app.services import monitor  # noqa: E402
+from survey_app.models import AccessCode, Borough, Response, School, Wave, WaveSchool  # noqa: E402
+from survey_app.services import answer_codes, monitor  # noqa: E402
+from survey_app.services.versions import load_version  # noqa: E402
 from tests.support import (  # noqa: E402
     AWARE_PUPIL,
     build_world,
@@ -67,6 +68,7 @@ def fill(schools: int, responses: int) -> int:
             for k in range(2)
         ],
     )
+    codes = answer_codes.encode(answer_codes.choice_questions(load_version(wave.version_id)), AWARE_PUPIL)
     for start in range(0, responses, 5000):
         batch = [uuid.uuid4() for _ in range(min(5000, responses - start))]
         db.session.execute(
@@ -79,17 +81,9 @@ def fill(schools: int, responses: int) -> int:
                     "language": "en",
                     "submitted_on": date.today(),
                     "completed": True,
+                    "answer_codes": codes,
                 }
                 for u in batch
-            ],
-        )
-        db.session.execute(
-            sa.insert(Answer),
-            [
-                {"response_uuid": u, "question_key": k, "option_code": v, "text_value": None}
-                for u in batch
-                for k, v in AWARE_PUPIL.items()
-                if k != "comments"
             ],
         )
     db.session.commit()

@@ -297,3 +297,13 @@ def staff_user(email: str):
     from survey_app.models import StaffUser
 
     return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
+
+
+def stored_answers() -> list[dict[str, str]]:
+    """Every stored response's answers as it sent them, option codes and free text (inside an
+    app context): what a test compares with what a respondent chose."""
+    from survey_app.extensions import db
+    from survey_app.models import Response
+    from survey_app.services.responses import stored_answers as of_response
+
+    return [of_response(key) for key in db.session.scalars(sa.select(Response.submission_uuid))]

@@ -12,7 +12,7 @@ from survey_app.models.questionnaire import (
     Questionnaire,
     QuestionnaireVersion,
 )
-from survey_app.models.response import Answer, Response
+from survey_app.models.response import Response, TextAnswer
 from survey_app.models.results import Release, ReleaseFile, ReleaseState, ResultsSnapshot, WeightRun
 from survey_app.models.school import Borough, School
 from survey_app.models.staff import Role, StaffUser
@@ -20,7 +20,7 @@ from survey_app.models.wave import AccessCode, CodeKind, Wave, WaveSchool, WaveS
 
 __all__ = [
     "AccessCode",
-    "Answer",
+    "TextAnswer",
     "Audience",
     "AuditEvent",
     "Borough",

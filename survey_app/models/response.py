@@ -1,4 +1,4 @@
-"""Responses and their answers.
+"""Responses and their answers: choices as codes on the response, free text in its own rows.
 
 Deliberately minimal (SECURITY P-06 to P-08): no IP address, user agent, session or access code,
 and the submission time only to the day. The primary key is the random UUID made when the
@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Text, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import db
@@ -30,20 +30,22 @@ class Response(db.Model):
     # Sent with a class code already past its school's expected pupils × 1.1 (P-41): kept,
     # shown on the monitor, and left out of results until an admin has looked at it.
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa.false())
+    # Every single-choice answer, two bytes per question of the wave's version (answer_codes):
+    # a wave reads as one range scan of its responses, with no per-answer rows to regroup.
+    answer_codes: Mapped[bytes] = mapped_column(LargeBinary)
 
-    answers: Mapped[list[Answer]] = relationship(back_populates="response")
+    text_answers: Mapped[list[TextAnswer]] = relationship(back_populates="response")
 
 
-class Answer(db.Model):
-    __table_args__ = (
-        CheckConstraint("(option_code IS NULL) <> (text_value IS NULL)", name="one_kind_of_value"),
-    )
+class TextAnswer(db.Model):
+    """A free-text answer: rare, deleted after the wave's retention period, never analysed."""
+
+    __tablename__ = "answer"  # its name since revision 0001, when it held every answer
 
     response_uuid: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("response.submission_uuid", ondelete="CASCADE"), primary_key=True
     )
     question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    option_code: Mapped[str | None] = mapped_column(String(40))
-    text_value: Mapped[str | None] = mapped_column(Text)
+    text_value: Mapped[str] = mapped_column(Text)
 
-    response: Mapped[Response] = relationship(back_populates="answers")
+    response: Mapped[Response] = relationship(back_populates="text_answers")

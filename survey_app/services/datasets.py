@@ -1,9 +1,9 @@
 """One wave's responses as one pandas DataFrame: the input of weighting, results and exports.
 
-One query whatever the size of the wave (the questionnaire version comes from the
-per-process cache): the database pivots the answers to one row per response, read in chunks,
-and each chunk's answers become small integer codes at once, so a million responses stay
-well inside memory.
+A wave is one range scan of its responses, whatever its size or the planner's statistics:
+each response row carries its choices as small integer codes (see answer_codes), read in
+chunks straight into arrays, so a million responses stay well inside memory. Free text, the
+schools' boroughs and weights and the newest day are small queries of their own.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, case, cast, func, select
+from sqlalchemy import Select, String, cast, func, select
 
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     Audience,
     Borough,
     QuestionKind,
     Response,
     School,
+    TextAnswer,
     Wave,
     WaveSchool,
 )
 from survey_app.models.questionnaire import localised
-from survey_app.services import bulk
+from survey_app.services import answer_codes, bulk
 from survey_app.services.versions import QuestionData, load_version
 
 # Design columns added to every pupil dataset: the cluster, the stratum and the base weight
@@ -35,7 +35,6 @@ from survey_app.services.versions import QuestionData, load_version
 SCHOOL, BOROUGH, BASE_WEIGHT = "school_id", "borough", "base_weight"
 ETHNIC_GROUP = "ethnic_group"
 _SCHOOL_BOROUGH = "_school_borough"  # apart from the public survey's own "borough" question
-_SUBMITTED_ON = "_submitted_on"
 
 
 @dataclass
@@ -74,80 +73,94 @@ def counted_responses(wave: Wave, since: date | None = None) -> int:
     return db.session.scalar(query)
 
 
-def _rows(wave: Wave, questions: list[QuestionData]) -> Select:
-    """One row per response: its key, design columns and its answer to each question (as
-    ``q0``, ``q1``, ... so that no question key can clash with a design column).
+def _responses(wave: Wave) -> Select:
+    """The wave's counted responses: key, school and choices, one range scan of the wave's
+    rows, with no join for a stale planner estimate to turn into a loop (issue 23). Keys travel
+    as hex text, the form weights are read back in (see weighting.weights_of)."""
+    return select(
+        func.replace(cast(Response.submission_uuid, String), "-", ""),
+        Response.school_id,
+        Response.answer_codes,
+    ).where(Response.wave_id == wave.id, Response.held.is_(False))
 
-    The answers are pivoted by the database, so a wave with ten million answers reaches
-    Python as one row per response. Keys travel as hex text, the form weights are read back in
-    (see weighting.weights_of), so no UUID object is made per row.
-    """
-    in_wave = (Response.wave_id == wave.id) & Response.held.is_(False)
-    value = func.coalesce(Answer.option_code, Answer.text_value)
-    answers = (
+
+def _last_day(wave: Wave) -> tuple[date | None, int]:
+    """The newest submission day among the counted responses and how many were sent on it."""
+    row = db.session.execute(
+        select(Response.submitted_on, func.count())
+        .where(Response.wave_id == wave.id, Response.held.is_(False))
+        .group_by(Response.submitted_on)
+        .order_by(Response.submitted_on.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, 0)
+
+
+def _text_answers(wave: Wave, questions: list[QuestionData], keys: pd.Index) -> pd.DataFrame:
+    """Free text of the wave's counted responses: a column per text question, a row per key."""
+    rows = db.session.execute(
         select(
-            Answer.response_uuid,
-            *(
-                func.max(case((Answer.question_key == q.key, value))).label(f"q{i}")
-                for i, q in enumerate(questions)
-            ),
+            func.replace(cast(TextAnswer.response_uuid, String), "-", ""),
+            TextAnswer.question_key,
+            TextAnswer.text_value,
         )
         .join(Response)
-        .where(in_wave, Answer.question_key.in_([q.key for q in questions]))
-        .group_by(Answer.response_uuid)
-        .subquery()
+        .where(Response.wave_id == wave.id, Response.held.is_(False))
+        .where(TextAnswer.question_key.in_([q.key for q in questions]))
+    ).all()
+    wide = pd.DataFrame(rows, columns=["key", "question", "text"]).pivot(
+        index="key", columns="question", values="text"
     )
-    return (
-        select(
-            func.replace(cast(Response.submission_uuid, String), "-", "").label("key"),
-            Response.school_id.label(SCHOOL),
-            Borough.name.label(_SCHOOL_BOROUGH),
-            Response.submitted_on.label(_SUBMITTED_ON),
-            WaveSchool.selection_weight.label(BASE_WEIGHT),
-            *(answers.c[f"q{i}"] for i in range(len(questions))),
-        )
-        .outerjoin(answers, answers.c.response_uuid == Response.submission_uuid)
-        .outerjoin(School, School.id == Response.school_id)
+    wide = wide.reindex(index=keys, columns=[q.key for q in questions])
+    return wide.astype(object).where(wide.notna(), None)
+
+
+def _read(wave: Wave, choices: list[QuestionData]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Keys, school ids (-1 for none) and option indexes of the wave's counted responses."""
+    keys: list[str] = []
+    schools, codes = [], []
+    for chunk in bulk.row_chunks(_responses(wave)):
+        chunk_keys, chunk_schools, chunk_codes = zip(*chunk, strict=True)
+        keys.extend(chunk_keys)
+        schools.append(np.array([-1 if s is None else s for s in chunk_schools], dtype=np.int64))
+        codes.append(answer_codes.matrix(chunk_codes, len(chunk), len(choices)))
+    if not keys:
+        return keys, np.empty(0, np.int64), np.empty((0, len(choices)), np.int16)
+    return keys, np.concatenate(schools), np.concatenate(codes)
+
+
+def _schools(wave: Wave) -> pd.DataFrame:
+    """Every school's borough and its selection weight in this wave (none when not invited)."""
+    rows = db.session.execute(
+        select(School.id, Borough.name, WaveSchool.selection_weight)
         .outerjoin(Borough)
-        .outerjoin(
-            WaveSchool,
-            (WaveSchool.wave_id == Response.wave_id) & (WaveSchool.school_id == Response.school_id),
-        )
-        .where(in_wave)
-    )
-
-
-def _coded(chunk: pd.DataFrame, questions: list[QuestionData]) -> pd.DataFrame:
-    """A chunk of rows with each single-choice answer as its option's position (-1 when
-    missing or unknown): small integers instead of text, whatever the size of the wave."""
-    for i, question in enumerate(questions):
-        column = chunk.pop(f"q{i}")
-        if question.kind is QuestionKind.TEXT:
-            chunk[question.key] = column.astype(object).where(column.notna(), None)
-        else:
-            options = pd.Index([o.code for o in question.options])
-            chunk[question.key] = options.get_indexer(column).astype(np.int16)
-    return chunk
+        .outerjoin(WaveSchool, (WaveSchool.school_id == School.id) & (WaveSchool.wave_id == wave.id))
+    ).all()
+    return pd.DataFrame(rows, columns=["id", _SCHOOL_BOROUGH, BASE_WEIGHT]).set_index("id")
 
 
 def load(wave: Wave, include_text: bool = False) -> Dataset:
     """The wave's responses with a categorical column per single-choice question."""
     version = load_version(wave.version_id)
-    questions = [q for q in version.questions if include_text or q.kind is not QuestionKind.TEXT]
-    statement = _rows(wave, questions)
-    empty = pd.DataFrame(columns=list(statement.selected_columns.keys()))
-    chunks = [_coded(chunk, questions) for chunk in bulk.chunks_of(statement)] or [_coded(empty, questions)]
-    frame = pd.concat(chunks, ignore_index=True).set_index("key")
-    days = frame.pop(_SUBMITTED_ON).astype(str)  # ISO dates: text orders as time does
-    for question in questions:
-        if question.kind is not QuestionKind.TEXT:
+    choices = answer_codes.choice_questions(version)
+    keys, schools, codes = _read(wave, choices)
+    frame = pd.DataFrame({SCHOOL: pd.array(schools, dtype="Int64")}, index=pd.Index(keys, name="key"))
+    frame[SCHOOL] = frame[SCHOOL].mask(frame[SCHOOL] < 0)
+    of_school = _schools(wave)
+    frame[_SCHOOL_BOROUGH] = frame[SCHOOL].map(of_school[_SCHOOL_BOROUGH])
+    frame[BASE_WEIGHT] = frame[SCHOOL].map(of_school[BASE_WEIGHT]).astype(float)
+    texts = [q for q in version.questions if q.kind is QuestionKind.TEXT] if include_text else []
+    text = _text_answers(wave, texts, frame.index) if texts else None
+    choice_index = {q.key: j for j, q in enumerate(choices)}
+    for question in version.questions:
+        if question.key in choice_index:
             frame[question.key] = pd.Categorical.from_codes(
-                frame[question.key].to_numpy(), categories=[o.code for o in question.options]
+                codes[:, choice_index[question.key]], categories=[o.code for o in question.options]
             )
+        elif text is not None and question.key in text:
+            frame[question.key] = text[question.key]
     dataset = Dataset(frame=frame, clustered=wave.audience is Audience.PUPIL)
-    if len(days):
-        last = days.max()
-        dataset.last_day, dataset.on_last_day = date.fromisoformat(last), int((days == last).sum())
+    dataset.last_day, dataset.on_last_day = _last_day(wave)
     for question in version.questions:
         dataset.titles[question.key] = localised(question.wording, "en")
         if question.kind is QuestionKind.TEXT:

@@ -17,16 +17,17 @@ from survey_app.exceptions import AccessCodeError, InvalidAnswersError, WaveNotA
 from survey_app.extensions import db
 from survey_app.models import (
     AccessCode,
-    Answer,
     CodeKind,
     QuestionKind,
     QuestionnaireVersion,
     Response,
+    TextAnswer,
     Wave,
     WaveSchool,
 )
 from survey_app.models.questionnaire import condition_met, localised
 from survey_app.models.types import utcnow
+from survey_app.services import answer_codes
 from survey_app.services.versions import QuestionData, VersionData, load_version
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,8 @@ def count_code_start(code_id: int) -> None:
 
 
 def store_response(submission: Submission, *, max_text: int, today: date | None = None) -> bool:
-    """Adds a response and its answers in the caller's transaction with one bulk insert.
+    """Adds a response (its choices as codes on its row) and any free text in the caller's
+    transaction.
 
     Returns False, storing nothing, when a response with this UUID is already stored: a
     double click or a retry is a no-op. A concurrent duplicate that slips past this check is
@@ -196,6 +198,8 @@ def store_response(submission: Submission, *, max_text: int, today: date | None 
     if submission.code_id is not None:
         uses, cap = _count_code_use(submission.code_id), class_code_cap(wave.id, submission.code_id)
         held = cap is not None and uses > cap
+    frozen_at = version.frozen_at.timestamp() if version.frozen_at else None
+    choices = answer_codes.choice_questions(load_version(version.id, frozen_at))
     db.session.execute(
         insert(Response),
         [
@@ -207,22 +211,35 @@ def store_response(submission: Submission, *, max_text: int, today: date | None 
                 "submitted_on": today or utcnow().date(),
                 "completed": True,
                 "held": held,
+                "answer_codes": answer_codes.encode(choices, answers),
             }
         ],
     )
-    db.session.execute(
-        insert(Answer),
-        [
-            {
-                "response_uuid": submission.submission_uuid,
-                "question_key": key,
-                "option_code": None if key in text_keys else value,
-                "text_value": value if key in text_keys else None,
-            }
-            for key, value in answers.items()
-        ],
-    )
+    texts = [
+        {"response_uuid": submission.submission_uuid, "question_key": key, "text_value": value}
+        for key, value in answers.items()
+        if key in text_keys
+    ]
+    if texts:
+        db.session.execute(insert(TextAnswer), texts)
     if held:
         log.warning("held a response for review in wave %s: its class code is past its cap", wave.id)
     log.info("stored a response for wave %s", wave.id)
     return True
+
+
+def stored_answers(submission_uuid: uuid.UUID) -> dict[str, str]:
+    """A stored response's answers as it sent them (option codes and free text), by question key."""
+    row = db.session.execute(
+        select(Wave.version_id, Response.answer_codes)
+        .join(Wave, Wave.id == Response.wave_id)
+        .where(Response.submission_uuid == submission_uuid)
+    ).first()
+    if row is None:
+        return {}
+    answers = answer_codes.decode(answer_codes.choice_questions(load_version(row[0])), row[1])
+    texts = select(TextAnswer.question_key, TextAnswer.text_value).where(
+        TextAnswer.response_uuid == submission_uuid
+    )
+    answers.update(db.session.execute(texts).all())
+    return answers

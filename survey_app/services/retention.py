@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Answer, Response, Wave
+from survey_app.models import AccessCode, Response, TextAnswer, Wave
 from survey_app.models.types import utcnow
 
 CODE_GRACE = timedelta(days=30)
@@ -36,9 +36,7 @@ def run(now: datetime | None = None, dry_run: bool = False) -> RetentionResult:
         old = select(Response.submission_uuid).where(
             Response.wave_id == wave_id, Response.submitted_on < (now - timedelta(days=days)).date()
         )
-        text_answers += _remove(
-            Answer, dry_run, Answer.response_uuid.in_(old), Answer.text_value.is_not(None)
-        )
+        text_answers += _remove(TextAnswer, dry_run, TextAnswer.response_uuid.in_(old))
     closed = select(Wave.id).where(Wave.closes_at < now - CODE_GRACE)
     codes = _remove(
         AccessCode, dry_run, or_(AccessCode.wave_id.in_(closed), AccessCode.expires_at < now - CODE_GRACE)

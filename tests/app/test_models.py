@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey_app.exceptions import FrozenVersionError, InvalidTransitionError
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Answer, Response, Wave, WaveState
+from survey_app.models import AccessCode, Response, TextAnswer, Wave, WaveState
 from survey_app.models.questionnaire import localised
 
 
@@ -67,6 +67,7 @@ def test_database_refuses_a_duplicate_submission_uuid(ctx, world):
         "language": "en",
         "submitted_on": date.today(),
         "completed": True,
+        "answer_codes": b"",
     }
     db.session.add(Response(submission_uuid=key, **row))
     db.session.flush()
@@ -75,7 +76,7 @@ def test_database_refuses_a_duplicate_submission_uuid(ctx, world):
         db.session.flush()
 
 
-def test_database_refuses_an_answer_with_both_or_neither_value(ctx, world):
+def test_database_refuses_a_response_without_answer_codes_or_a_text_answer_without_text(ctx, world):
     key = uuid.uuid4()
     db.session.add(
         Response(
@@ -86,8 +87,21 @@ def test_database_refuses_an_answer_with_both_or_neither_value(ctx, world):
             completed=True,
         )
     )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(
+        Response(
+            submission_uuid=key,
+            wave_id=world.pupil_wave_id,
+            language="en",
+            submitted_on=date.today(),
+            completed=True,
+            answer_codes=b"",
+        )
+    )
     db.session.flush()
-    db.session.add(Answer(response_uuid=key, question_key="send", option_code="yes", text_value="yes"))
+    db.session.add(TextAnswer(response_uuid=key, question_key="comments"))
     with pytest.raises(IntegrityError):
         db.session.flush()
 

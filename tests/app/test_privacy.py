@@ -9,8 +9,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.models import Answer, Response
-from tests.support import AWARE_PUPIL, Walker
+from survey_app.models import Response, TextAnswer
+from tests.support import AWARE_PUPIL, Walker, stored_answers
 
 RESPONSE_COLUMNS = {
     "submission_uuid",
@@ -20,8 +20,9 @@ RESPONSE_COLUMNS = {
     "submitted_on",
     "completed",
     "held",
+    "answer_codes",
 }
-ANSWER_COLUMNS = {"response_uuid", "question_key", "option_code", "text_value"}
+ANSWER_COLUMNS = {"response_uuid", "question_key", "text_value"}
 
 
 def test_response_tables_hold_only_allowed_columns(app):
@@ -90,8 +91,9 @@ def test_comments_are_stored_as_text_not_as_option_codes(app, client, world):
     walker.answer_all(walker.start_pupil(world.class_code), AWARE_PUPIL)
     walker.send()
     with app.app_context():
-        comment = db.session.scalars(sa.select(Answer).where(Answer.question_key == "comments")).one()
-        assert comment.option_code is None and comment.text_value == AWARE_PUPIL["comments"]
+        comment = db.session.scalars(sa.select(TextAnswer)).one()
+        assert comment.question_key == "comments" and comment.text_value == AWARE_PUPIL["comments"]
+        assert stored_answers() == [AWARE_PUPIL]
 
 
 def test_the_privacy_notice_comes_before_the_first_question(client, world):

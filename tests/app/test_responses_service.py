@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from survey_app.exceptions import AccessCodeError, InvalidAnswersError, WaveNotAcceptingError
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Answer, Response, Wave
+from survey_app.models import AccessCode, Response, TextAnswer, Wave
 from survey_app.services.responses import (
     Submission,
     clean_answers,
@@ -17,7 +17,7 @@ from survey_app.services.responses import (
     question_rules,
     store_response,
 )
-from tests.support import AWARE_PUPIL
+from tests.support import AWARE_PUPIL, stored_answers
 
 
 def _submission(world, answers=AWARE_PUPIL, code: str | None = None, **changes) -> Submission:
@@ -72,7 +72,7 @@ def test_store_is_exactly_once_per_uuid(ctx, world):
     db.session.commit()
     assert store_response(submission, max_text=1000) is False
     db.session.commit()
-    assert _count(Response) == 1 and _count(Answer) == len(AWARE_PUPIL)
+    assert stored_answers() == [AWARE_PUPIL]
 
 
 def test_a_failure_part_way_leaves_nothing_and_a_retry_stores_once(ctx, world, monkeypatch):
@@ -91,10 +91,10 @@ def test_a_failure_part_way_leaves_nothing_and_a_retry_stores_once(ctx, world, m
     with pytest.raises(RuntimeError):
         store_response(submission, max_text=1000)
     db.session.rollback()
-    assert _count(Response) == 0 and _count(Answer) == 0
+    assert _count(Response) == 0 and _count(TextAnswer) == 0
     assert store_response(submission, max_text=1000) is True
     db.session.commit()
-    assert _count(Response) == 1 and _count(Answer) == len(AWARE_PUPIL)
+    assert stored_answers() == [AWARE_PUPIL]
 
 
 def test_single_use_code_is_consumed_in_the_same_transaction(ctx, world):

@@ -13,15 +13,16 @@ import sqlalchemy as sa
 from analysis.disclosure import CONFIDENTIAL
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     AuditEvent,
     Release,
     ReleaseState,
     Response,
+    TextAnswer,
     Wave,
 )
 from survey_app.services import releases, snapshots, weighting
 from survey_app.services.exports import RELEASE_CSV_COLUMNS
+from survey_app.services.responses import stored_answers as stored_answers_of
 from tests.support import csrf_token, later_wave, staff_user
 
 
@@ -38,13 +39,8 @@ def test_a_weight_run_stores_a_weight_per_response_meeting_the_margins(app, wave
         uuids = {str(u) for u in db.session.scalars(sa.select(Response.submission_uuid))}
         assert set(weights.index) == uuids
         # The stated ethnic groups carry the population's proportions among those who said.
-        answers = pd.DataFrame(
-            db.session.execute(
-                sa.text("SELECT response_uuid, option_code FROM answer WHERE question_key = 'gender'")
-            ).all(),
-            columns=["uuid", "gender"],
-        ).assign(uuid=lambda t: t["uuid"].map(lambda u: str(uuid.UUID(str(u)))))
-        shares = weights.groupby(answers.set_index("uuid")["gender"]).sum()
+        gender = {str(key): stored_answers_of(key).get("gender") for key in map(uuid.UUID, uuids)}
+        shares = weights.groupby(pd.Series(gender)).sum()
         stated = shares.drop("prefer_not_to_say", errors="ignore")
         assert stated["girl"] / stated.sum() == pytest.approx(0.48, rel=1e-6)
 
@@ -249,7 +245,7 @@ def test_microdata_exports_carry_weights_and_labels_and_are_audited(app, wave_id
     with app.app_context():
         first = db.session.scalar(sa.select(Response.submission_uuid).limit(1))
         db.session.add(
-            Answer(
+            TextAnswer(
                 response_uuid=first, question_key="comments", text_value='=HYPERLINK("http://evil.example")'
             )
         )

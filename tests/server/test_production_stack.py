@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from config import TestingConfig
 from survey_app import create_app
 from survey_app.extensions import db
-from survey_app.models import Answer, Response, StaffUser
+from survey_app.models import Response, StaffUser
+from survey_app.services.responses import stored_answers as stored_answers_of
 from tests.browser.helpers import answer_questions
 from tests.production import TcpRelay, production_stack
 from tests.servers import HttpClient
@@ -284,13 +285,8 @@ def test_a_database_outage_gives_quick_503s_and_the_app_recovers(pg_app, stack, 
     assert response.status_code == 303
     assert _count(pg_app, Response) == stored + 1
     with pg_app.app_context():
-        sent = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Answer)
-            .join(Response)
-            .where(Response.submission_uuid == uuid.UUID(submission))
-        )
-    assert sent == len(AWARE_PUPIL)
+        sent = stored_answers_of(uuid.UUID(submission))
+    assert sent == AWARE_PUPIL
 
 
 def _signed_in_analyst(pg_app, stack, email: str) -> HttpClient:

@@ -3,18 +3,31 @@ counts, a constant number of queries, and the same result however it is chunked.
 
 from __future__ import annotations
 
+import random
 import uuid
+from datetime import date
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from config import TestingConfig
+from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Response, TextAnswer, Wave
-from survey_app.services import bulk, datasets
+from survey_app.services import answer_codes, bulk, datasets, demo
 from survey_app.services.responses import stored_answers
-from tests.support import populate_pupil_wave
+from survey_app.services.versions import load_version
+from tests.support import (
+    build_world,
+    create_pg_database,
+    drop_pg_database,
+    later_wave,
+    populate_pupil_wave,
+    postgres_available,
+    require,
+)
 
 AWKWARD_TEXT = 'He said "stop", then left;\nI felt, honestly, watched = 1+1'
 
@@ -105,3 +118,81 @@ def test_loading_takes_the_same_number_of_queries_whatever_the_size(app, world):
         # The version's frozen stamp (one primary-key lookup), the one scan of the wave's
         # responses, their newest day, and the schools' boroughs and weights.
         assert queries_to_load(5) == queries_to_load(300) <= 4
+
+
+def _insert_responses(wave: Wave, count: int, seed: int) -> None:
+    """``count`` synthetic pupils of ``wave`` in one bulk insert, as Send stores them."""
+    rng = random.Random(seed)  # noqa: S311
+    version = load_version(wave.version_id)
+    choices = answer_codes.choice_questions(version)
+    ethnicity = [(o.code, o.group) for o in version.question("ethnicity").options if o.group]
+    schools = [link.school_id for link in wave.schools]
+    db.session.execute(
+        sa.insert(Response),
+        [
+            {
+                "submission_uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "wave_id": wave.id,
+                "school_id": rng.choice(schools),
+                "language": "en",
+                "submitted_on": date.today(),
+                "answer_codes": answer_codes.encode(choices, demo.pupil_answers(rng, ethnicity)),
+            }
+            for _ in range(count)
+        ],
+    )
+    db.session.commit()
+
+
+def _load_plans(wave: Wave) -> tuple[int, dict[str, dict]]:
+    """The rows a load of the wave returns and the executed plan of every query it runs."""
+    statements = []
+    listener = lambda _c, _cur, statement, parameters, *_: statements.append((statement, parameters))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        rows = len(datasets.load(wave, include_text=True).frame)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    plans = {}
+    for statement, parameters in statements:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters)
+        plans[statement] = cursor.fetchone()[0][0]["Plan"]
+    return rows, plans
+
+
+def _blocks(plans: dict[str, dict]) -> int:
+    return sum(plan["Shared Hit Blocks"] + plan["Shared Read Blocks"] for plan in plans.values())
+
+
+def test_a_new_wave_reads_as_cheaply_before_the_planner_has_seen_it_as_after():
+    """Issue 23: PostgreSQL re-analyses a table only after ~10% of its rows change, so a new
+    wave beside an older, larger one is estimated at one row. Loading it then must cost what
+    it costs once ANALYZE has run: no plan whose work grows with the square of the wave."""
+    require(postgres_available(), "PostgreSQL (TEST_PG_ADMIN_URL)")
+    url = create_pg_database()
+    try:
+        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            db.create_all()
+            db.session.execute(sa.text("ALTER TABLE response SET (autovacuum_enabled = false)"))
+            db.session.execute(sa.text("ALTER TABLE answer SET (autovacuum_enabled = false)"))
+            first = db.session.get(Wave, build_world().pupil_wave_id)
+            _insert_responses(first, 6000, seed=1)
+            db.session.execute(sa.text("ANALYZE"))
+            second = later_wave(first, "Second wave", 0, seed=2)
+            _insert_responses(second, 2000, seed=3)
+
+            rows, stale = _load_plans(second)
+            (scan,) = (plan for statement, plan in stale.items() if "answer_codes" in statement)
+            assert rows == 2000
+            assert scan["Plan Rows"] < 20  # the planner has not seen the new wave
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+            rows_after, analysed = _load_plans(second)
+            assert rows_after == rows
+            assert _blocks(stale) <= 2 * _blocks(analysed), (_blocks(stale), _blocks(analysed))
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop_pg_database(url)

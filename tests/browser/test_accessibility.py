@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.helpers import answer_questions
 from tests.support import AWARE_PUPIL
@@ -24,12 +25,24 @@ PUBLIC = {
 class Audit:
     """Runs axe on each page it is shown and keeps the blocking problems by page."""
 
+    def _axe(self):
+        """axe's results once the page a click led to has loaded: on a busy machine the click
+        can return while the browser is still swapping documents (axe then finds none)."""
+        for _ in range(2):
+            self.page.wait_for_load_state()
+            try:
+                return self.axe.run(self.page)
+            except PlaywrightError:
+                self.page.wait_for_timeout(200)
+        self.page.wait_for_load_state()
+        return self.axe.run(self.page)
+
     def __init__(self, page, width: int) -> None:
         self.page, self.width, self.axe = page, width, Axe()
         self.problems: dict[str, list[str]] = {}
 
     def __call__(self, label: str | None = None) -> None:
-        results = self.axe.run(self.page)
+        results = self._axe()
         found = [
             f"{v['id']} ({v['impact']}): {v['help']}"
             for v in results.response["violations"]

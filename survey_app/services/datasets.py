@@ -119,11 +119,12 @@ def _read(wave: Wave, choices: list[QuestionData]) -> tuple[list[str], np.ndarra
     """Keys, school ids (-1 for none) and option indexes of the wave's counted responses."""
     keys: list[str] = []
     schools, codes = [], []
-    for chunk in bulk.row_chunks(_responses(wave)):
-        chunk_keys, chunk_schools, chunk_codes = zip(*chunk, strict=True)
-        keys.extend(chunk_keys)
-        schools.append(np.array([-1 if s is None else s for s in chunk_schools], dtype=np.int64))
-        codes.append(answer_codes.matrix(chunk_codes, len(chunk), len(choices)))
+    with bulk.cycles_unchecked():
+        for chunk in bulk.row_chunks(_responses(wave)):
+            chunk_keys, chunk_schools, chunk_codes = zip(*chunk, strict=True)
+            keys.extend(chunk_keys)
+            schools.append(np.array([-1 if s is None else s for s in chunk_schools], dtype=np.int64))
+            codes.append(answer_codes.matrix(chunk_codes, len(chunk), len(choices)))
     if not keys:
         return keys, np.empty(0, np.int64), np.empty((0, len(choices)), np.int16)
     return keys, np.concatenate(schools), np.concatenate(codes)

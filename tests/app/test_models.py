@@ -78,28 +78,12 @@ def test_database_refuses_a_duplicate_submission_uuid(ctx, world):
 
 def test_database_refuses_a_response_without_answer_codes_or_a_text_answer_without_text(ctx, world):
     key = uuid.uuid4()
-    db.session.add(
-        Response(
-            submission_uuid=key,
-            wave_id=world.pupil_wave_id,
-            language="en",
-            submitted_on=date.today(),
-            completed=True,
-        )
-    )
+    row = {"wave_id": world.pupil_wave_id, "language": "en", "submitted_on": date.today(), "completed": True}
+    db.session.add(Response(submission_uuid=key, **row))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
-    db.session.add(
-        Response(
-            submission_uuid=key,
-            wave_id=world.pupil_wave_id,
-            language="en",
-            submitted_on=date.today(),
-            completed=True,
-            answer_codes=b"",
-        )
-    )
+    db.session.add(Response(submission_uuid=key, answer_codes=b"", **row))
     db.session.flush()
     db.session.add(TextAnswer(response_uuid=key, question_key="comments"))
     with pytest.raises(IntegrityError):

@@ -144,6 +144,9 @@ def load(wave: Wave, include_text: bool = False) -> Dataset:
     """The wave's responses with a categorical column per single-choice question."""
     version = load_version(wave.version_id)
     choices = answer_codes.choice_questions(version)
+    # The newest day before the rows: a response sent in between is then read and also counted
+    # as "arrived since" (a needless prompt to weigh again), never left out unannounced.
+    last_day, on_last_day = _last_day(wave)
     keys, schools, codes = _read(wave, choices)
     frame = pd.DataFrame({SCHOOL: pd.array(schools, dtype="Int64")}, index=pd.Index(keys, name="key"))
     frame[SCHOOL] = frame[SCHOOL].mask(frame[SCHOOL] < 0)
@@ -161,7 +164,7 @@ def load(wave: Wave, include_text: bool = False) -> Dataset:
         elif text is not None and question.key in text:
             frame[question.key] = text[question.key]
     dataset = Dataset(frame=frame, clustered=wave.audience is Audience.PUPIL)
-    dataset.last_day, dataset.on_last_day = _last_day(wave)
+    dataset.last_day, dataset.on_last_day = last_day, on_last_day
     for question in version.questions:
         dataset.titles[question.key] = localised(question.wording, "en")
         if question.kind is QuestionKind.TEXT:

@@ -24,8 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -38,10 +36,9 @@ sys.path.insert(0, str(ROOT))
 from config import TestingConfig  # noqa: E402
 from survey_app import create_app  # noqa: E402
 from survey_app.extensions import db  # noqa: E402
-from survey_app.models import Release, Response, Wave, WaveSchool  # noqa: E402
+from survey_app.models import Release, Response, Wave  # noqa: E402
 from survey_app.results import pages  # noqa: E402
 from survey_app.services import (  # noqa: E402
-    answer_codes,
     datasets,
     demo,
     microdata,
@@ -50,7 +47,6 @@ from survey_app.services import (  # noqa: E402
     snapshots,
     weighting,
 )
-from survey_app.services.responses import load_version  # noqa: E402
 from tests.support import (  # noqa: E402
     create_pg_database,
     csrf_token,
@@ -59,6 +55,7 @@ from tests.support import (  # noqa: E402
     make_staff,
     postgres_available,
     sign_in,
+    synthetic_responses,
 )
 
 PEER = Path(__file__).with_name("bench_results_peer.R")
@@ -69,26 +66,10 @@ ANALYST, ADMIN = "analyst@example.org", "admin@example.org"
 def fill(wave: Wave, responses: int, seed: int) -> None:
     """``responses`` synthetic pupils in ``wave``'s schools, bulk inserted as Send stores them."""
     rng = random.Random(seed)
-    version = load_version(wave.version_id)
-    choices = answer_codes.choice_questions(version)
-    ethnicity = [(o.code, o.group) for o in version.question("ethnicity").options if o.group]
-    schools = list(db.session.scalars(sa.select(WaveSchool.school_id).where(WaveSchool.wave_id == wave.id)))
     for start in range(0, responses, CHUNK):
-        people = [
-            (
-                uuid.UUID(int=rng.getrandbits(128), version=4).hex,  # both databases read hex
-                wave.id,
-                rng.choice(schools),
-                "en",
-                date.today(),
-                True,
-                False,
-                answer_codes.encode(choices, demo.pupil_answers(rng, ethnicity)),
-            )
-            for _ in range(min(CHUNK, responses - start))
-        ]
-        columns = ["submission_uuid", "wave_id", "school_id", "language", "submitted_on", "completed", "held"]
-        _insert_frame(Response.__table__, pd.DataFrame(people, columns=[*columns, "answer_codes"]))
+        people = pd.DataFrame(synthetic_responses(wave, min(CHUNK, responses - start), rng))
+        people["submission_uuid"] = people["submission_uuid"].map(lambda key: key.hex)  # both read hex
+        _insert_frame(Response.__table__, people)
         db.session.commit()
 
 

@@ -307,3 +307,31 @@ def stored_answers() -> list[dict[str, str]]:
     from survey_app.services.responses import stored_answers as of_response
 
     return [of_response(key) for key in db.session.scalars(sa.select(Response.submission_uuid))]
+
+
+def synthetic_responses(wave, count: int, rng) -> list[dict]:
+    """``count`` synthetic pupils of ``wave``'s schools as Send stores them, rows ready for a
+    bulk insert (call inside an app context): big test and benchmark worlds in seconds."""
+    import uuid
+    from datetime import date
+
+    from survey_app.services import answer_codes, demo
+    from survey_app.services.versions import load_version
+
+    version = load_version(wave.version_id)
+    choices = answer_codes.choice_questions(version)
+    ethnicity = [(o.code, o.group) for o in version.question("ethnicity").options if o.group]
+    schools = [link.school_id for link in wave.schools]
+    return [
+        {
+            "submission_uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "wave_id": wave.id,
+            "school_id": rng.choice(schools),
+            "language": "en",
+            "submitted_on": date.today(),
+            "completed": True,
+            "held": False,
+            "answer_codes": answer_codes.encode(choices, demo.pupil_answers(rng, ethnicity)),
+        }
+        for _ in range(count)
+    ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date
 
 import pandas as pd
 import pytest
@@ -16,9 +15,8 @@ from config import TestingConfig
 from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Response, TextAnswer, Wave
-from survey_app.services import answer_codes, bulk, datasets, demo
+from survey_app.services import bulk, datasets
 from survey_app.services.responses import stored_answers
-from survey_app.services.versions import load_version
 from tests.support import (
     build_world,
     create_pg_database,
@@ -27,6 +25,7 @@ from tests.support import (
     populate_pupil_wave,
     postgres_available,
     require,
+    synthetic_responses,
 )
 
 AWKWARD_TEXT = 'He said "stop", then left;\nI felt, honestly, watched = 1+1'
@@ -121,26 +120,7 @@ def test_loading_takes_the_same_number_of_queries_whatever_the_size(app, world):
 
 
 def _insert_responses(wave: Wave, count: int, seed: int) -> None:
-    """``count`` synthetic pupils of ``wave`` in one bulk insert, as Send stores them."""
-    rng = random.Random(seed)  # noqa: S311
-    version = load_version(wave.version_id)
-    choices = answer_codes.choice_questions(version)
-    ethnicity = [(o.code, o.group) for o in version.question("ethnicity").options if o.group]
-    schools = [link.school_id for link in wave.schools]
-    db.session.execute(
-        sa.insert(Response),
-        [
-            {
-                "submission_uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
-                "wave_id": wave.id,
-                "school_id": rng.choice(schools),
-                "language": "en",
-                "submitted_on": date.today(),
-                "answer_codes": answer_codes.encode(choices, demo.pupil_answers(rng, ethnicity)),
-            }
-            for _ in range(count)
-        ],
-    )
+    db.session.execute(sa.insert(Response), synthetic_responses(wave, count, random.Random(seed)))  # noqa: S311
     db.session.commit()
 
 
